@@ -43,10 +43,14 @@ func (w *Worker) OpenSFTP(ctx context.Context) (io.ReadWriteCloser, error) {
 	return nil, errors.New("TODO")
 }
 
-// Exec runs a command inside the worker and returns its exit status.
-func (w *Worker) Exec(ctx context.Context, args []string, stdio Stdio) (int, error) {
+// Exec runs an SSH exec request's command line inside the worker and returns
+// its exit status. The worker decides which commands it serves.
+func (w *Worker) Exec(ctx context.Context, command string, stdio Stdio) (int, error) {
 	return 0, errors.New("TODO")
 }
+
+// MemoryUsage returns the bytes the worker's cgroup currently charges.
+func (w *Worker) MemoryUsage() (int64, error) { return 0, errors.New("TODO") }
 
 // Done is closed when the worker has exited for any reason.
 func (w *Worker) Done() <-chan struct{} { return nil }
