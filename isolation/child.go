@@ -1,0 +1,176 @@
+package isolation
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strings"
+
+	"github.com/opencontainers/runc/libcontainer"
+	// nsenter's C constructor sets up namespaces before the Go runtime
+	// starts when the binary runs as libcontainer's "init".
+	_ "github.com/opencontainers/runc/libcontainer/nsenter"
+	"github.com/pkg/sftp"
+	"golang.org/x/sys/unix"
+)
+
+// workerArg is the role argument that turns the binary into a session worker.
+const workerArg = "storage-agent-worker"
+
+// RunChildRole turns this process into libcontainer's container init or a
+// session worker when the daemon re-executed its own binary for that role;
+// it never returns then. Otherwise it returns at once. Call it first in main.
+func RunChildRole() {
+	if len(os.Args) < 2 {
+		return
+	}
+	switch os.Args[1] {
+	case "init":
+		libcontainer.Init() // never returns
+	case workerArg:
+		if len(os.Args) != 3 {
+			fmt.Fprintln(os.Stderr, "worker: bad arguments")
+			os.Exit(2)
+		}
+		if err := runWorker(os.Args[2]); err != nil {
+			fmt.Fprintln(os.Stderr, "worker:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+}
+
+// runWorker is the worker's main loop: verify confinement, report ready,
+// then serve one goroutine per request until the daemon closes the control
+// socket (or dies), at which point the worker — PID 1 of its namespace —
+// exits and the kernel ends everything else in the sandbox.
+func runWorker(specArg string) error {
+	var spec workerSpec
+	if err := json.Unmarshal([]byte(specArg), &spec); err != nil {
+		return fmt.Errorf("decode spec: %w", err)
+	}
+	if err := verifyConfinement(); err != nil {
+		return err
+	}
+	sfs, err := openSessionFS(spec.Mounts)
+	if err != nil {
+		return err
+	}
+	if err := sendRequest(controlFD, request{Op: opReady}); err != nil {
+		return err
+	}
+	buf := make([]byte, maxRequestSize)
+	oob := make([]byte, unix.CmsgSpace(4*4))
+	for {
+		req, files, err := recvRequest(controlFD, buf, oob)
+		if errors.Is(err, errControlClosed) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		switch {
+		case req.Op == opSFTP && len(files) == 1:
+			go serveSFTP(sfs, files[0])
+		case req.Op == opExec && len(files) == 2:
+			go serveExec(req.Command, files[0], files[1])
+		default:
+			closeFiles(files)
+		}
+	}
+}
+
+// verifyConfinement checks, after libcontainer dropped privileges, that they
+// are really gone: not root, no effective capabilities, cannot become root.
+func verifyConfinement() error {
+	if os.Getuid() == 0 || os.Geteuid() == 0 {
+		return errors.New("refusing to serve as root")
+	}
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return fmt.Errorf("read own status: %w", err)
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		if v, ok := strings.CutPrefix(line, "CapEff:"); ok && strings.Trim(strings.TrimSpace(v), "0") != "" {
+			return fmt.Errorf("still holding capabilities %s", strings.TrimSpace(v))
+		}
+	}
+	if err := unix.Setuid(0); err == nil {
+		return errors.New("setuid(0) succeeded")
+	}
+	return nil
+}
+
+func serveSFTP(sfs *sessionFS, f *os.File) {
+	conn, err := streamConn(f)
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	h := sftp.Handlers{FileGet: sfs, FilePut: sfs, FileCmd: sfs, FileList: sfs}
+	srv := sftp.NewRequestServer(conn, h, sftp.WithRSAllocator(), sftp.WithStartDirectory("/"))
+	_ = srv.Serve()
+	srv.Close()
+}
+
+// serveExec answers an exec request. Commands arrive in a later issue; until
+// then every command is refused with one line naming what is available.
+func serveExec(command string, dataF, errF *os.File) {
+	data, err := streamConn(dataF)
+	if err != nil {
+		errF.Close()
+		return
+	}
+	defer data.Close()
+	stderr, err := streamConn(errF)
+	if err != nil {
+		return
+	}
+	defer stderr.Close()
+	w := &frameWriter{w: stderr}
+	fmt.Fprintf(w, "%q is not available here; this server offers the sftp subsystem\n", firstWord(command))
+	w.status(127)
+}
+
+func firstWord(s string) string {
+	f := strings.Fields(s)
+	if len(f) == 0 {
+		return ""
+	}
+	return f[0]
+}
+
+// frameWriter frames an exec's stderr so the exit status can follow it on
+// the same stream (see copyStderr).
+type frameWriter struct{ w net.Conn }
+
+func (f *frameWriter) Write(p []byte) (int, error) {
+	written := 0
+	for len(p) > 0 {
+		n := min(len(p), 32<<10)
+		var hdr [4]byte
+		binary.BigEndian.PutUint32(hdr[:], uint32(n))
+		if _, err := f.w.Write(hdr[:]); err != nil {
+			return written, err
+		}
+		if _, err := f.w.Write(p[:n]); err != nil {
+			return written, err
+		}
+		written += n
+		p = p[n:]
+	}
+	return written, nil
+}
+
+func (f *frameWriter) status(code int) {
+	var b [8]byte
+	binary.BigEndian.PutUint32(b[:4], statusFrame)
+	binary.BigEndian.PutUint32(b[4:], uint32(code))
+	_, _ = f.w.Write(b[:])
+}
+
+var _ io.Writer = (*frameWriter)(nil)
