@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/opencontainers/runc/libcontainer"
 	"github.com/pkg/sftp"
 )
 
@@ -84,4 +85,55 @@ func sftpClient(t *testing.T, w *Worker) *sftp.Client {
 	return c
 }
 
-func runTestRole() {}
+// runTestRole gives the test binary extra roles to run inside a worker's
+// sandbox (via runInWorker); the daemon binary has none of them.
+func runTestRole() {
+	if len(os.Args) < 2 {
+		return
+	}
+	switch os.Args[1] {
+	case "test-memhog":
+		var keep [][]byte
+		for {
+			b := make([]byte, 16<<20)
+			for i := range b {
+				b[i] = 1
+			}
+			keep = append(keep, b)
+		}
+	case "test-forkbomb":
+		failed := 0
+		for range 200 {
+			p, err := os.StartProcess(workerPath, []string{workerPath, "test-sleep"}, &os.ProcAttr{})
+			if err != nil {
+				failed++
+				continue
+			}
+			_ = p
+		}
+		if failed == 0 {
+			os.Exit(0) // the pids limit never bit
+		}
+		os.Exit(3)
+	case "test-sleep":
+		time.Sleep(time.Minute)
+		os.Exit(0)
+	}
+}
+
+// runInWorker runs the test binary with role args inside w's sandbox, as
+// the worker's uid, and returns how it ended.
+func runInWorker(t *testing.T, w *Worker, args ...string) *os.ProcessState {
+	t.Helper()
+	p := &libcontainer.Process{
+		Args: append([]string{workerPath}, args...),
+		Env:  []string{"PATH=/nonexistent"},
+		UID:  testUID, GID: testUID, Cwd: "/",
+		Stderr: os.Stderr,
+	}
+	if err := w.container.Run(p); err != nil {
+		t.Fatalf("run %v in worker: %v", args, err)
+	}
+	st, _ := p.Wait()
+	return st
+}

@@ -168,6 +168,7 @@ func (m *Manager) recover(ctx context.Context) {
 	for _, e := range entries {
 		id := e.Name()
 		if c, err := libcontainer.Load(m.containersDir, id); err == nil {
+			_ = c.Signal(unix.SIGKILL) // Destroy refuses a running container
 			if err := c.Destroy(); err != nil {
 				m.log.WarnContext(ctx, "destroying leftover worker", "worker", id, "err", err)
 			}

@@ -35,8 +35,8 @@ type fsMount struct {
 
 // Errors the sftp layer turns into precise status codes.
 var (
-	errReadOnly = fmt.Errorf("read-only mount: %w", os.ErrPermission)
-	errVirtual  = fmt.Errorf("the session root holds only its folders: %w", os.ErrPermission)
+	errReadOnly = fmt.Errorf("read-only folder: %w", sftp.ErrSSHFxPermissionDenied)
+	errVirtual  = fmt.Errorf("the session root holds only its folders: %w", sftp.ErrSSHFxPermissionDenied)
 	errCrossDev = errors.New("rename or link across folders is not supported")
 )
 
