@@ -1,10 +1,10 @@
-// Package config turns defaults, storage-agent.toml, the environment and
-// command-line flags into one validated, typed Config.
 package config
 
 import (
 	"net"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -85,3 +85,55 @@ type Duration time.Duration
 // ByteSize is a size in bytes written as a number or with a binary suffix
 // ("1g", "512m", "64k").
 type ByteSize int64
+
+// Default returns the built-in configuration of DESIGN.md: what the agent
+// runs with when no file, environment variable or flag says otherwise.
+func Default() *Config {
+	const varBasePath = "./var"
+	return &Config{
+		Agent: AgentConfig{
+			ID:          "storage-agent-1",
+			PublicHost:  "127.0.0.1",
+			VarBasePath: varBasePath,
+		},
+		API: APIConfig{Manager: ManagerAPIConfig{
+			ServiceAddr: HostPort{Host: "127.0.0.1", Port: 6022},
+		}},
+		SFTP:  SFTPConfig{ServiceAddr: HostPort{Host: "0.0.0.0", Port: 2022}},
+		WebFS: WebFSConfig{ServiceAddr: HostPort{Host: "0.0.0.0", Port: 8443}},
+		Session: SessionConfig{
+			MaxSessions:        64,
+			MaxSessionsPerUser: 2,
+			CPU:                1.0,
+			Memory:             1 * gib,
+			Pids:               64,
+			IdleTimeout:        Duration(30 * time.Minute),
+			MaxTTL:             Duration(24 * time.Hour),
+			UID:                1000,
+			GID:                1000,
+		},
+		Volume: map[string]VolumeConfig{
+			defaultVolumeName: defaultVolume(varBasePath),
+		},
+	}
+}
+
+// defaultVolumeName names the volume used when the sources configure none.
+const defaultVolumeName = "local"
+
+// defaultBackend is the backend a volume gets when it names none; it is also
+// the only one this agent implements.
+const defaultBackend = "vfs"
+
+// defaultVolume is the volume that exists when the sources configure none:
+// a plain directory under var-base-path, so a bare `storage-agent serve`
+// has somewhere to put vfolders.
+func defaultVolume(varBasePath string) VolumeConfig {
+	p := filepath.Join(varBasePath, "volumes", defaultVolumeName)
+	// Join cleans "./var" to "var"; keep the "./" so the default prints
+	// exactly as documented and reads as "relative" to an operator.
+	if strings.HasPrefix(varBasePath, "./") {
+		p = "./" + p
+	}
+	return VolumeConfig{Backend: defaultBackend, Path: p}
+}

@@ -1,0 +1,65 @@
+# storage-agent — see README.md. `make run` and `make test` are all a fresh
+# Debian machine with Go needs.
+
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+# Workers re-execute this binary inside an empty sandbox: it must be static.
+STATIC   := -tags=osusergo,netgo -ldflags=-extldflags=-static
+LDFLAGS  := -extldflags -static -X main.version=$(VERSION)
+export CGO_ENABLED := 1
+export GOFLAGS := -buildvcs=false
+
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+BIN  := bin/storage-agent
+
+# Tools the tests drive, as command:debian-package pairs.
+TEST_TOOLS  := gcc:gcc sftp:openssh-client scp:openssh-client ssh-keygen:openssh-client curl:curl
+BENCH_TOOLS := $(TEST_TOOLS) /usr/sbin/sshd:openssh-server
+
+.PHONY: all build run test test-deps bench bench-deps vet fmt clean
+
+all: build
+
+build:
+	@test -f /usr/lib/x86_64-linux-gnu/libc.a -o -f /usr/lib/libc.a || $(MAKE) --no-print-directory apt PKGS=libc6-dev
+	go build -tags osusergo,netgo -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/storage-agent
+
+# run: build and start the daemon on built-in defaults (state under ./var).
+run: build
+	$(SUDO) ./$(BIN) serve
+
+test: test-deps vet
+	go test $(STATIC) -count=1 -timeout 40m ./...
+
+vet:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "not gofmt-formatted: $$unformatted"; exit 1; fi
+	go vet $(STATIC) ./...
+
+bench: bench-deps build
+	go run $(STATIC) ./cmd/storage-agent-bench --agent $(BIN)
+
+test-deps:
+	@$(MAKE) --no-print-directory need TOOLS="$(TEST_TOOLS)"
+	@test -f /usr/lib/x86_64-linux-gnu/libc.a -o -f /usr/lib/libc.a || $(MAKE) --no-print-directory apt PKGS=libc6-dev
+
+bench-deps:
+	@$(MAKE) --no-print-directory need TOOLS="$(BENCH_TOOLS)"
+
+# need: apt-get install the packages whose commands are missing.
+need:
+	@missing=""; for pair in $(TOOLS); do \
+		cmd=$${pair%%:*}; pkg=$${pair##*:}; \
+		command -v $$cmd >/dev/null 2>&1 || missing="$$missing $$pkg"; \
+	done; \
+	if [ -n "$$missing" ]; then $(MAKE) --no-print-directory apt PKGS="$$missing"; fi
+
+apt:
+	@echo "installing:$(PKGS)"
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(PKGS)
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+clean:
+	rm -rf bin

@@ -1,0 +1,97 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+)
+
+// Lower bounds below which a worker cannot do useful work: the Go worker
+// alone idles at a few MiB and needs a handful of threads.
+const (
+	minMemory = 16 * mib
+	minPids   = 8
+)
+
+// Validate checks the values of c and returns every problem at once (joined
+// *KeyErrors naming the key), or nil. It is separate from decoding so that a
+// Config built in code, not just one from Load, can be checked.
+func (c *Config) Validate() error {
+	var errs []error
+	check := func(ok bool, key, format string, args ...any) {
+		if !ok {
+			errs = append(errs, &KeyError{Key: key, Err: fmt.Errorf(format, args...)})
+		}
+	}
+
+	check(c.Agent.ID != "", "agent.id", "must not be empty")
+	check(c.Agent.ID == "" || validName(c.Agent.ID), "agent.id",
+		"invalid id %q: %s", c.Agent.ID, nameRule)
+	check(c.Agent.PublicHost != "", "agent.public-host", "must not be empty")
+	check(c.Agent.VarBasePath != "", "agent.var-base-path", "must not be empty")
+
+	// Port 0 asks the kernel for a free port, which tests rely on.
+	for _, a := range []struct {
+		key  string
+		port int
+	}{
+		{"api.manager.service-addr.port", c.API.Manager.ServiceAddr.Port},
+		{"sftp.service-addr.port", c.SFTP.ServiceAddr.Port},
+		{"webfs.service-addr.port", c.WebFS.ServiceAddr.Port},
+	} {
+		check(a.port >= 0 && a.port <= 65535, a.key, "%d is out of range 0..65535", a.port)
+	}
+	check((c.WebFS.SSLCert == "") == (c.WebFS.SSLPrivKey == ""), "webfs.ssl-cert",
+		"ssl-cert and ssl-privkey must be set together (or both left empty for a generated certificate)")
+
+	s := c.Session
+	check(s.MaxSessions >= 1, "session.max-sessions", "must be at least 1, got %d", s.MaxSessions)
+	check(s.MaxSessionsPerUser >= 1, "session.max-sessions-per-user", "must be at least 1, got %d", s.MaxSessionsPerUser)
+	check(s.CPU > 0 && !math.IsInf(s.CPU, 0), "session.cpu", "must be a positive number of cores, got %v", s.CPU)
+	check(s.Memory >= minMemory, "session.memory", "must be at least %s, got %s", minMemory, s.Memory)
+	check(s.Pids >= minPids, "session.pids", "must be at least %d, got %d", minPids, s.Pids)
+	check(s.IdleTimeout > 0, "session.idle-timeout", "must be positive, got %s", s.IdleTimeout)
+	check(s.MaxTTL > 0, "session.max-ttl", "must be positive, got %s", s.MaxTTL)
+	check(s.UID >= 0, "session.uid", "must not be negative, got %d", s.UID)
+	check(s.GID >= 0, "session.gid", "must not be negative, got %d", s.GID)
+
+	check(len(c.Volume) > 0, "volume", "at least one volume is required")
+	for _, name := range slices.Sorted(maps.Keys(c.Volume)) {
+		v := c.Volume[name]
+		check(validName(name), volumeKey(name, ""),
+			"invalid volume name %q: %s", name, nameRule)
+		check(v.Backend == defaultBackend, volumeKey(name, "backend"),
+			"unsupported backend %q (only %q is supported)", v.Backend, defaultBackend)
+		check(v.Path != "", volumeKey(name, "path"), "must not be empty")
+	}
+	return errors.Join(errs...)
+}
+
+// nameRule says what validName accepts, for error messages.
+const nameRule = `use letters, digits, '.', '_' and '-', and not "." or ".."`
+
+// validName reports whether s is usable as an agent id or volume name: it
+// ends up in paths, cgroup names and URLs, so only a safe alphabet is
+// allowed, and "." and ".." are refused for the same reason.
+func validName(s string) bool {
+	if s == "" || s == "." || s == ".." {
+		return false
+	}
+	for _, r := range s {
+		if !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '.' || r == '_' || r == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// volumeKey is the dotted key of field of volume name ("volume.<name>" when
+// field is empty).
+func volumeKey(name, field string) string {
+	if field == "" {
+		return "volume." + name
+	}
+	return "volume." + name + "." + field
+}
