@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"crypto/sha1"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"time"
+)
+
+func sha1Sum(s string) [20]byte { return sha1.Sum([]byte(s)) }
+
+// benchmark is one named measurement.
+type benchmark struct {
+	name string
+	run  func(ctx context.Context, e *env, r *report) error
+}
+
+var benchmarks = []benchmark{
+	{"sftp get 1 GiB", benchSFTPGet},
+	{"sftp put 1 GiB", benchSFTPPut},
+	{"session open latency", benchOpenLatency},
+	{"sessions open at once", benchManySessions},
+}
+
+// sftpClient runs the stock OpenSSH sftp client in batch mode.
+func (e *env) sftpClient(ctx context.Context, port, login, batch string) (time.Duration, error) {
+	cmd := exec.CommandContext(ctx, "sftp",
+		"-o", "Ciphers=aes128-gcm@openssh.com", "-o", "Compression=no",
+		"-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
+		"-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-i", e.key,
+		"-P", port, "-b", "-", login+"@127.0.0.1")
+	cmd.Stdin = stringReader(batch)
+	start := time.Now()
+	out, err := cmd.CombinedOutput()
+	d := time.Since(start)
+	if err != nil {
+		return 0, fmt.Errorf("sftp %s: %v: %s", login, err, out)
+	}
+	return d, nil
+}
+
+// target is one side of a side-by-side measurement.
+type target struct {
+	name  string
+	port  string
+	login string
+	dir   string // remote directory as the client names it
+	host  string // the same directory on this host
+}
+
+func (e *env) targets() (ours, ref target) {
+	u, _ := user.Current()
+	return target{"storage-agent", e.agentPort, e.session, "/data", e.agentDir},
+		target{"openssh", e.sshdPort, u.Username, e.refDir, e.refDir}
+}
+
+// alternate runs fn for both targets, rounds times, swapping who goes first
+// each round so neither always enjoys a warmer cache.
+func alternate(ctx context.Context, e *env, fn func(target) (time.Duration, error)) (ours, ref []time.Duration, err error) {
+	a, b := e.targets()
+	for r := 0; r < e.o.rounds; r++ {
+		order := []target{a, b}
+		if r%2 == 1 {
+			order = []target{b, a}
+		}
+		for _, t := range order {
+			syncDisks()
+			d, err := fn(t)
+			if err != nil {
+				return nil, nil, err
+			}
+			fmt.Fprintf(os.Stderr, "  round %d %-14s %s\n", r+1, t.name, d.Round(time.Millisecond))
+			if t.name == a.name {
+				ours = append(ours, d)
+			} else {
+				ref = append(ref, d)
+			}
+		}
+	}
+	return ours, ref, nil
+}
+
+func syncDisks() { _ = exec.Command("sync").Run() }
+
+// placeBig copies the big file into both servers' directories, owned by the
+// user each server writes as.
+func placeBig(e *env) error {
+	ours, ref := e.targets()
+	for _, t := range []target{ours, ref} {
+		dst := filepath.Join(t.host, "big.bin")
+		if _, err := os.Stat(dst); err == nil {
+			continue
+		}
+		if out, err := exec.Command("cp", e.bigFile, dst).CombinedOutput(); err != nil {
+			return fmt.Errorf("cp: %v: %s", err, out)
+		}
+		if t.name == "storage-agent" {
+			if err := os.Chown(dst, 1000, 1000); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func benchSFTPGet(ctx context.Context, e *env, r *report) error {
+	if err := placeBig(e); err != nil {
+		return err
+	}
+	ours, ref, err := alternate(ctx, e, func(t target) (time.Duration, error) {
+		return e.sftpClient(ctx, t.port, t.login, "get "+t.dir+"/big.bin /dev/null\n")
+	})
+	if err != nil {
+		return err
+	}
+	r.throughput("sftp get 1 GiB", e.o.bigSize, ours, ref, 1.0)
+	return nil
+}
+
+func benchSFTPPut(ctx context.Context, e *env, r *report) error {
+	ours, ref, err := alternate(ctx, e, func(t target) (time.Duration, error) {
+		os.Remove(filepath.Join(t.host, "put.bin"))
+		return e.sftpClient(ctx, t.port, t.login, "put "+e.bigFile+" "+t.dir+"/put.bin\n")
+	})
+	if err != nil {
+		return err
+	}
+	r.throughput("sftp put 1 GiB", e.o.bigSize, ours, ref, 1.0)
+	return nil
+}

@@ -1,0 +1,143 @@
+package sftpd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+)
+
+// serverVersion is announced in the SSH identification string.
+const serverVersion = "SSH-2.0-storage-agent"
+
+// relayBufSize is the buffer of each relay direction: big enough that one
+// read drains what the SSH window allows, so bulk transfers cost few syscalls.
+const relayBufSize = 256 << 10
+
+// maxAuthTries bounds the authentication attempts on one connection.
+const maxAuthTries = 6
+
+// Server is the SSH server. Create it with New; it is safe for concurrent use
+// and Serve may run on several listeners at once.
+type Server struct {
+	// config, immutable after New
+	base             ssh.ServerConfig // template; each connection gets a copy with its own callbacks
+	lookup           func(string) (Session, bool)
+	log              *slog.Logger
+	handshakeTimeout time.Duration
+	fingerprints     []string
+	decoyKey         []byte // HMAC key for verifying tokens of unknown sessions
+
+	// state, shared by all connections; each guards itself
+	throttle *throttle
+	bufs     sync.Pool // *[]byte of relayBufSize, reused across channels
+}
+
+// New loads the host keys from opts.HostKeyDir, generating the missing ones,
+// and returns a Server ready to Serve.
+func New(opts Options) (*Server, error) {
+	if opts.HostKeyDir == "" {
+		return nil, ErrNoHostKeyDir
+	}
+	if opts.Lookup == nil {
+		return nil, ErrNoLookup
+	}
+	signers, err := loadOrCreateHostKeys(opts.HostKeyDir)
+	if err != nil {
+		return nil, err
+	}
+	decoy, err := newDecoyKey()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		lookup:           opts.Lookup,
+		log:              opts.Logger,
+		handshakeTimeout: opts.HandshakeTimeout,
+		decoyKey:         decoy,
+		throttle:         newThrottle(time.Now),
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.handshakeTimeout <= 0 {
+		s.handshakeTimeout = defaultHandshakeTimeout
+	}
+	s.bufs.New = func() any { b := make([]byte, relayBufSize); return &b }
+	s.base = ssh.ServerConfig{
+		Config: ssh.Config{
+			// AES-GCM first: Go's is assembly on amd64 and arm64, while
+			// x/crypto's chacha20-poly1305 is not. KEX and MACs keep the
+			// library's modern defaults.
+			Ciphers: []string{
+				ssh.CipherAES128GCM, ssh.CipherAES256GCM, ssh.CipherChaCha20Poly1305,
+				ssh.CipherAES128CTR, ssh.CipherAES192CTR, ssh.CipherAES256CTR,
+			},
+		},
+		MaxAuthTries:  maxAuthTries,
+		ServerVersion: serverVersion,
+	}
+	for _, signer := range signers {
+		s.base.AddHostKey(signer)
+		s.fingerprints = append(s.fingerprints, ssh.FingerprintSHA256(signer.PublicKey()))
+	}
+	return s, nil
+}
+
+// HostKeyFingerprints returns ssh.FingerprintSHA256 of each host key
+// (ed25519, ecdsa-p256, rsa-3072, in that order), for logs and the README.
+func (s *Server) HostKeyFingerprints() []string {
+	return append([]string(nil), s.fingerprints...)
+}
+
+// Serve accepts connections on ln until ctx is done or ln fails. It closes ln
+// and every connection it accepted, and waits for their goroutines, before it
+// returns. It returns nil when ctx ended it, else an error wrapping
+// ErrListener.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer func() {
+		cancel() // closes ln and every connection (see below and serveConn)
+		wg.Wait()
+	}()
+	context.AfterFunc(ctx, func() { ln.Close() })
+
+	var backoff time.Duration
+	for {
+		raw, err := ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			if !transientAcceptError(err) {
+				return fmt.Errorf("%w: %w", ErrListener, err)
+			}
+			// Out of file descriptors and the like: wait instead of spinning,
+			// as net/http does.
+			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+			s.log.Warn("ssh accept failed; retrying", "err", err, "in", backoff)
+			select {
+			case <-time.After(backoff):
+			case <-ctx.Done():
+				return nil
+			}
+			continue
+		}
+		backoff = 0
+		wg.Go(func() { s.serveConn(ctx, raw) })
+	}
+}
+
+// transientAcceptError reports whether Accept may succeed again later.
+func transientAcceptError(err error) bool {
+	return errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) ||
+		errors.Is(err, syscall.ENOBUFS) || errors.Is(err, syscall.ENOMEM) ||
+		errors.Is(err, syscall.ECONNABORTED)
+}
