@@ -176,10 +176,10 @@ idle-timeout = "5m"
 		},
 		{
 			name:      "flags of every type",
-			overrides: map[string]string{"session.idle-timeout": "90s", "session.memory": "64MiB", "webfs.service-addr.port": "0", "session.uid": "0", "session.cpu": "1.5"},
+			overrides: map[string]string{"session.idle-timeout": "90s", "session.memory": "64MiB", "webfs.service-addr.port": "0", "session.uid": "2000", "session.cpu": "1.5"},
 			check: func(t *testing.T, c *Config) {
 				s := c.Session
-				if s.IdleTimeout != Duration(90*time.Second) || s.Memory != 64<<20 || s.UID != 0 || s.CPU != 1.5 || c.WebFS.ServiceAddr.Port != 0 {
+				if s.IdleTimeout != Duration(90*time.Second) || s.Memory != 64<<20 || s.UID != 2000 || s.CPU != 1.5 || c.WebFS.ServiceAddr.Port != 0 {
 					t.Errorf("session = %+v, webfs = %+v", s, c.WebFS)
 				}
 			},

@@ -54,8 +54,8 @@ func (c *Config) Validate() error {
 	check(s.Pids >= minPids, "session.pids", "must be at least %d, got %d", minPids, s.Pids)
 	check(s.IdleTimeout > 0, "session.idle-timeout", "must be positive, got %s", s.IdleTimeout)
 	check(s.MaxTTL > 0, "session.max-ttl", "must be positive, got %s", s.MaxTTL)
-	check(s.UID >= 0, "session.uid", "must not be negative, got %d", s.UID)
-	check(s.GID >= 0, "session.gid", "must not be negative, got %d", s.GID)
+	check(s.UID >= 1, "session.uid", "must be a non-root uid (>= 1), got %d", s.UID)
+	check(s.GID >= 1, "session.gid", "must be a non-root gid (>= 1), got %d", s.GID)
 
 	check(len(c.Volume) > 0, "volume", "at least one volume is required")
 	for _, name := range slices.Sorted(maps.Keys(c.Volume)) {

@@ -1,0 +1,198 @@
+package proxy
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/storage-agent/storage-agent/config"
+	"github.com/storage-agent/storage-agent/isolation"
+)
+
+// Sandbox starts session workers; *isolation.Manager is one.
+type Sandbox interface {
+	Start(ctx context.Context, spec isolation.Spec) (*isolation.Worker, error)
+}
+
+var _ Sandbox = (*isolation.Manager)(nil)
+
+// Options configure a Service.
+type Options struct {
+	Config  *config.Config // validated; Secret already filled in by the caller
+	Sandbox Sandbox
+	Logger  *slog.Logger // nil: discard
+	Version string
+	// TokenKey signs session tokens (HS256). Caller loads it with LoadOrCreateKey.
+	TokenKey []byte
+}
+
+// minKeyLen is HS256's key size: shorter keys weaken the MAC.
+const minKeyLen = 32
+
+// Service is the session registry behind the manager API.
+type Service struct {
+	// Immutable after New.
+	cfg       *config.Config
+	log       *slog.Logger
+	version   string
+	start     func(ctx context.Context, spec isolation.Spec) (worker, error)
+	signer    tokenSigner
+	secretSum [sha256.Size]byte
+	volumes   map[string]volume
+	handler   http.Handler
+
+	slots    *admission
+	redeemed redeemedSet
+
+	mu       sync.Mutex
+	sessions map[string]*Session // guarded by mu; registered until finished closing
+	closed   bool                // guarded by mu
+}
+
+// New builds the service. ctx only bounds the set-up; sessions live until
+// they close or Close is called.
+func New(ctx context.Context, opts Options) (*Service, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	cfg := opts.Config
+	switch {
+	case cfg == nil:
+		return nil, errors.New("proxy: no config")
+	case opts.Sandbox == nil:
+		return nil, errors.New("proxy: no sandbox")
+	case cfg.API.Manager.Secret == "":
+		return nil, errors.New("proxy: api.manager.secret is empty")
+	case len(opts.TokenKey) < minKeyLen:
+		return nil, fmt.Errorf("proxy: token key shorter than %d bytes", minKeyLen)
+	case cfg.Agent.ID == "":
+		return nil, errors.New("proxy: agent.id is empty")
+	case cfg.Session.MaxSessions < 1:
+		return nil, errors.New("proxy: session.max-sessions must be at least 1")
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Service{
+		cfg:       cfg,
+		log:       log,
+		version:   opts.Version,
+		signer:    tokenSigner{key: append([]byte(nil), opts.TokenKey...), agentID: cfg.Agent.ID},
+		secretSum: sha256.Sum256([]byte(cfg.API.Manager.Secret)),
+		volumes:   make(map[string]volume, len(cfg.Volume)),
+		slots:     newAdmission(cfg.Session.MaxSessions),
+		sessions:  make(map[string]*Session),
+	}
+	sandbox := opts.Sandbox
+	s.start = func(ctx context.Context, spec isolation.Spec) (worker, error) {
+		w, err := sandbox.Start(ctx, spec)
+		if err != nil {
+			return nil, err // not a typed nil inside the interface
+		}
+		return w, nil
+	}
+	for name, v := range cfg.Volume {
+		abs, err := filepath.Abs(v.Path)
+		if err != nil {
+			return nil, fmt.Errorf("proxy: volume %q: %w", name, err)
+		}
+		s.volumes[name] = volume{name: name, backend: v.Backend, path: abs}
+	}
+	s.handler = s.routes()
+	return s, nil
+}
+
+// Lookup returns the open session with id.
+func (s *Service) Lookup(id string) (*Session, bool) {
+	s.mu.Lock()
+	sess, ok := s.sessions[id]
+	s.mu.Unlock()
+	if !ok || sess.isClosed() {
+		return nil, false
+	}
+	return sess, true
+}
+
+// RedeemLoginToken checks a web login token and returns its session. Each
+// login token works once, and only while its session is open.
+func (s *Service) RedeemLoginToken(token string) (*Session, error) {
+	c, err := s.signer.verify(token, tokenLogin)
+	if err != nil {
+		return nil, err
+	}
+	sess, ok := s.Lookup(c.Subject)
+	if !ok {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidToken, ErrSessionClosed)
+	}
+	if err := s.redeemed.redeem(c.ID, c.ExpiresAt.Time, time.Now()); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidToken, err)
+	}
+	return sess, nil
+}
+
+// Close closes every session and refuses new ones; it returns when all
+// are closed or ctx ends, whichever is first.
+func (s *Service) Close(ctx context.Context) error {
+	s.mu.Lock()
+	s.closed = true
+	all := make([]*Session, 0, len(s.sessions))
+	for _, sess := range s.sessions {
+		all = append(all, sess)
+	}
+	s.mu.Unlock()
+
+	var wg sync.WaitGroup
+	for _, sess := range all {
+		wg.Go(func() { sess.close("shutdown") })
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("proxy: close: %w", ctx.Err())
+	}
+}
+
+// get returns a registered session, open or closing.
+func (s *Service) get(id string) (*Session, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sess, ok := s.sessions[id]
+	if !ok {
+		return nil, fmt.Errorf("%w: %q", ErrSessionNotFound, id)
+	}
+	return sess, nil
+}
+
+// list returns the open sessions.
+func (s *Service) list() []*Session {
+	s.mu.Lock()
+	all := make([]*Session, 0, len(s.sessions))
+	for _, sess := range s.sessions {
+		all = append(all, sess)
+	}
+	s.mu.Unlock()
+	open := all[:0]
+	for _, sess := range all {
+		if !sess.isClosed() {
+			open = append(open, sess)
+		}
+	}
+	return open
+}
+
+// unregister is every session's onClosed.
+func (s *Service) unregister(sess *Session) {
+	s.mu.Lock()
+	delete(s.sessions, sess.id)
+	s.mu.Unlock()
+}
