@@ -112,9 +112,11 @@ func serveSFTP(sfs *sessionFS, f *os.File) {
 	}
 	defer conn.Close()
 	h := sftp.Handlers{FileGet: sfs, FilePut: sfs, FileCmd: sfs, FileList: sfs}
-	srv := sftp.NewRequestServer(conn, h, sftp.WithRSAllocator(), sftp.WithStartDirectory("/"))
+	stream := newBufferedStream(conn)
+	srv := sftp.NewRequestServer(stream, h, sftp.WithRSAllocator(), sftp.WithStartDirectory("/"))
 	_ = srv.Serve()
 	srv.Close()
+	_ = stream.w.Close()
 }
 
 // serveExec answers an exec request. Commands arrive in a later issue; until

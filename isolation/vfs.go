@@ -139,7 +139,11 @@ func (s *sessionFS) OpenFile(r *sftp.Request) (sftp.WriterAtReaderAt, error) {
 	if a := r.Attributes(); r.AttrFlags().Permissions && a != nil {
 		perm = a.FileMode().Perm()
 	}
-	return m.root.OpenFile(rel, flags, perm)
+	f, err := m.root.OpenFile(rel, flags, perm)
+	if err != nil {
+		return nil, err
+	}
+	return newWriteBehindFile(f), nil
 }
 
 // Filecmd runs the tree-changing commands.

@@ -38,6 +38,7 @@ type env struct {
 	agentPort string
 	session   string // id of the benchmark session
 	agentDir  string // host path of the session's folder
+	keep      bool   // keep the work dir (and the daemon's log) after a failure
 }
 
 func setup(ctx context.Context, o options) (*env, error) {
@@ -178,7 +179,11 @@ func (e *env) startAgent(ctx context.Context) error {
 		"--webfs.service-addr.port", "0",
 		"--session.max-sessions", max, "--session.max-sessions-per-user", max,
 		"serve")
-	e.agent.Stderr = os.Stderr
+	logFile, err := os.Create(filepath.Join(e.dir, "agent.log"))
+	if err != nil {
+		return err
+	}
+	e.agent.Stderr = logFile // the daemon logs every request; keep the report readable
 	out, err := e.agent.StdoutPipe()
 	if err != nil {
 		return err
@@ -286,7 +291,7 @@ func (e *env) close() {
 			}
 		}
 	}
-	if e.o.workDir == "" && e.dir != "" {
+	if e.o.workDir == "" && e.dir != "" && !e.keep {
 		os.RemoveAll(e.dir)
 	}
 }
