@@ -67,16 +67,16 @@ func shared(t *testing.T) *daemon {
 
 // daemon is one running storage-agent serve process.
 type daemon struct {
-	t       *testing.T
-	cmd     *exec.Cmd
-	varDir  string
-	args    []string
-	mgrURL  string
-	sftp    string // host:port
+	t        *testing.T
+	cmd      *exec.Cmd
+	varDir   string
+	args     []string
+	mgrURL   string
+	sftp     string // host:port
 	sftpPort string
-	secret  string
-	log     *syncBuffer
-	exited  chan struct{}
+	secret   string
+	log      *syncBuffer
+	exited   chan struct{}
 }
 
 // startDaemon starts a daemon on free ports with its own var dir; extra
