@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -26,6 +27,12 @@ const shutdownGrace = 10 * time.Second
 // listener fails, then closes every session and removes every sandbox.
 func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) error {
 	log := slog.New(slog.NewTextHandler(stderr, nil))
+	// x/crypto/ssh allocates every received packet afresh, and the daemon's
+	// live heap is small: at line rate the default GOGC=100 collects about a
+	// hundred times a second. A higher target costs a few MiB.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
 	varBase := cfg.Agent.VarBasePath
 	if err := os.MkdirAll(varBase, 0o700); err != nil {
 		return fmt.Errorf("var-base-path: %w", err)
