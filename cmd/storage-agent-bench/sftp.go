@@ -19,9 +19,12 @@ type benchmark struct {
 	run  func(ctx context.Context, e *env, r *report) error
 }
 
+// benchmarks run in this order; each file adds the ones of its protocol.
 var benchmarks = []benchmark{
 	{"sftp get 1 GiB", benchSFTPGet},
 	{"sftp put 1 GiB", benchSFTPPut},
+	{"scp and rsync", benchSCPRsync},
+	{"webfs https", benchWebFS},
 	{"session open latency", benchOpenLatency},
 	{"sessions open at once", benchManySessions},
 }
