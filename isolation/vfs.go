@@ -183,18 +183,11 @@ func (s *sessionFS) Filecmd(r *sftp.Request) error {
 		}
 		return m.root.Symlink(r.Filepath, rel)
 	case "Link":
-		src, srcRel, err := s.resolveWritable(r.Filepath)
+		m, srcRel, dstRel, err := s.resolvePair(r.Filepath, r.Target)
 		if err != nil {
 			return err
 		}
-		dst, dstRel, err := s.resolveWritable(r.Target)
-		if err != nil {
-			return err
-		}
-		if src != dst {
-			return errCrossDev
-		}
-		return src.root.Link(srcRel, dstRel)
+		return m.root.Link(srcRel, dstRel)
 	}
 	return fmt.Errorf("%s: %w", r.Method, sftp.ErrSSHFxOpUnsupported)
 }
@@ -202,28 +195,38 @@ func (s *sessionFS) Filecmd(r *sftp.Request) error {
 // PosixRename replaces the target if it exists (posix-rename@openssh.com).
 func (s *sessionFS) PosixRename(r *sftp.Request) error { return s.rename(r, true) }
 
-func (s *sessionFS) rename(r *sftp.Request, replace bool) error {
-	src, srcRel, err := s.resolveWritable(r.Filepath)
+// resolvePair resolves the two writable paths of a rename or link, which
+// must lie in one mount: an os.Root cannot reach into another.
+func (s *sessionFS) resolvePair(from, to string) (*fsMount, string, string, error) {
+	src, srcRel, err := s.resolveWritable(from)
 	if err != nil {
-		return err
+		return nil, "", "", err
 	}
-	dst, dstRel, err := s.resolveWritable(r.Target)
+	dst, dstRel, err := s.resolveWritable(to)
 	if err != nil {
-		return err
+		return nil, "", "", err
 	}
 	if src != dst {
-		return errCrossDev
+		return nil, "", "", errCrossDev
+	}
+	return src, srcRel, dstRel, nil
+}
+
+func (s *sessionFS) rename(r *sftp.Request, replace bool) error {
+	m, srcRel, dstRel, err := s.resolvePair(r.Filepath, r.Target)
+	if err != nil {
+		return err
 	}
 	if srcRel == "." || dstRel == "." {
 		return errVirtual
 	}
 	if !replace {
 		// SFTP v3 rename must not clobber, as OpenSSH's sftp-server does.
-		if _, err := dst.root.Lstat(dstRel); err == nil {
+		if _, err := m.root.Lstat(dstRel); err == nil {
 			return &fs.PathError{Op: "rename", Path: r.Target, Err: fs.ErrExist}
 		}
 	}
-	return src.root.Rename(srcRel, dstRel)
+	return m.root.Rename(srcRel, dstRel)
 }
 
 func (s *sessionFS) setstat(r *sftp.Request) error {
