@@ -23,6 +23,12 @@ const cgroupParent = "/storage-agent"
 // container, where its own sealed /proc/self/exe is not reachable.
 const workerPath = "/dev/.storage-agent-worker"
 
+// OOM badness adjustments: the worker, and what it starts.
+const (
+	workerOOMScore = 500
+	childOOMScore  = 1000
+)
+
 // cpuPeriod is the CFS period the CPU quota is expressed in (100 ms).
 const cpuPeriod = 100_000
 
@@ -78,7 +84,10 @@ func containerConfig(rootfs, cgroupPath, workerExe string, spec Spec) *configs.C
 		rules = append(rules, &dev.Rule)
 	}
 
-	oomScore := 1000 // under global memory pressure, a worker goes before the daemon
+	// Under global memory pressure a worker goes before the daemon (0);
+	// inside its own cgroup, the programs it starts (raised to 1000, which
+	// needs no privilege) go before the worker itself.
+	oomScore := workerOOMScore
 	return &configs.Config{
 		Rootfs:          rootfs,
 		Readonlyfs:      true,

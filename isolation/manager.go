@@ -247,6 +247,7 @@ func (m *Manager) Close() error {
 	for _, w := range workers {
 		errs = append(errs, w.Stop())
 	}
+	removeCgroupTree(m.cgroupParent) // the per-manager parent, now empty
 	return errors.Join(errs...)
 }
 

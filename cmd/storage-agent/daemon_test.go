@@ -29,6 +29,7 @@ const daemonEnv = "SA_E2E_DAEMON"
 
 func TestMain(m *testing.M) {
 	isolation.RunChildRole()
+	runTestRole()
 	if os.Getenv(daemonEnv) == "1" {
 		ctx, stop := signalContext()
 		code := run(ctx, os.Args[1:], os.Environ(), os.Stdout, os.Stderr)

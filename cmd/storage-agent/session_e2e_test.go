@@ -229,6 +229,11 @@ func TestRestartAfterKillLeavesNoOrphans(t *testing.T) {
 	if len(pids) != 3 {
 		t.Fatalf("found %d worker processes, want 3", len(pids))
 	}
+	for _, pid := range pids {
+		if !processAlive(pid) {
+			t.Fatalf("worker pid %d is not running before the kill", pid)
+		}
+	}
 	d.kill()
 	d.start()
 	deadline := time.Now().Add(10 * time.Second)
