@@ -6,6 +6,7 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"strings"
 )
 
 // Lower bounds below which a worker cannot do useful work: the Go worker
@@ -31,6 +32,10 @@ func (c *Config) Validate() error {
 		"invalid id %q: %s", c.Agent.ID, nameRule)
 	check(c.Agent.PublicHost != "", "agent.public-host", "must not be empty")
 	check(c.Agent.VarBasePath != "", "agent.var-base-path", "must not be empty")
+	for _, cipher := range strings.Split(c.SFTP.Ciphers, ",") {
+		check(slices.Contains(knownCiphers, cipher), "sftp.ciphers",
+			"unknown cipher %q (known: %s)", cipher, strings.Join(knownCiphers, ","))
+	}
 
 	// Port 0 asks the kernel for a free port, which tests rely on.
 	for _, a := range []struct {

@@ -21,6 +21,8 @@ func TestValidate(t *testing.T) {
 		{"gid 0", func(c *Config) { c.Session.GID = 0 }, "session.gid", "non-root"},
 		{"both tls files", func(c *Config) { c.WebFS.SSLCert, c.WebFS.SSLPrivKey = "c.pem", "k.pem" }, "", ""},
 		{"port too large", func(c *Config) { c.SFTP.ServiceAddr.Port = 70000 }, "sftp.service-addr.port", "out of range"},
+		{"unknown cipher", func(c *Config) { c.SFTP.Ciphers = "aes128-gcm@openssh.com,rot13" }, "sftp.ciphers", "rot13"},
+		{"gcm only", func(c *Config) { c.SFTP.Ciphers = "aes128-gcm@openssh.com" }, "", ""},
 		{"negative port", func(c *Config) { c.API.Manager.ServiceAddr.Port = -1 }, "api.manager.service-addr.port", "out of range"},
 		{"max-sessions 0", func(c *Config) { c.Session.MaxSessions = 0 }, "session.max-sessions", "at least 1"},
 		{"per-user 0", func(c *Config) { c.Session.MaxSessionsPerUser = 0 }, "session.max-sessions-per-user", "at least 1"},

@@ -70,16 +70,18 @@ func New(opts Options) (*Server, error) {
 		s.handshakeTimeout = defaultHandshakeTimeout
 	}
 	s.bufs.New = func() any { b := make([]byte, relayBufSize); return &b }
+	ciphers := opts.Ciphers
+	if len(ciphers) == 0 {
+		// AES-GCM is assembly in Go; x/crypto's chacha20-poly1305 is not,
+		// and offering it would make stock OpenSSH clients (which prefer
+		// it) slow. KEX and MACs keep the library's modern defaults.
+		ciphers = []string{
+			ssh.CipherAES128GCM, ssh.CipherAES256GCM,
+			ssh.CipherAES128CTR, ssh.CipherAES192CTR, ssh.CipherAES256CTR,
+		}
+	}
 	s.base = ssh.ServerConfig{
-		Config: ssh.Config{
-			// AES-GCM first: Go's is assembly on amd64 and arm64, while
-			// x/crypto's chacha20-poly1305 is not. KEX and MACs keep the
-			// library's modern defaults.
-			Ciphers: []string{
-				ssh.CipherAES128GCM, ssh.CipherAES256GCM, ssh.CipherChaCha20Poly1305,
-				ssh.CipherAES128CTR, ssh.CipherAES192CTR, ssh.CipherAES256CTR,
-			},
-		},
+		Config:        ssh.Config{Ciphers: ciphers},
 		MaxAuthTries:  maxAuthTries,
 		ServerVersion: serverVersion,
 	}

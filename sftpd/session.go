@@ -36,6 +36,7 @@ type Options struct {
 	Lookup           func(sessionID string) (Session, bool) // username = session id
 	Logger           *slog.Logger                           // nil -> slog.Default()
 	HandshakeTimeout time.Duration                          // zero -> 20s
+	Ciphers          []string                               // offered ciphers; nil -> AES-GCM, then AES-CTR
 }
 
 // defaultHandshakeTimeout bounds how long an unauthenticated connection may

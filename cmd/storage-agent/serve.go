@@ -90,7 +90,8 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) er
 			}
 			return s, true
 		},
-		Logger: log,
+		Logger:  log,
+		Ciphers: strings.Split(eff.SFTP.Ciphers, ","),
 	})
 	if err != nil {
 		return err
