@@ -78,6 +78,8 @@ func runWorker(specArg string) error {
 			go serveSFTP(sfs, files[0])
 		case req.Op == opExec && len(files) == 2:
 			go serveExec(req.Command, files[0], files[1])
+		case req.Op == opWeb && len(files) == 1:
+			go serveWeb(sfs, req.Command, files[0])
 		default:
 			closeFiles(files)
 		}
@@ -119,31 +121,18 @@ func serveSFTP(sfs *sessionFS, f *os.File) {
 	_ = stream.w.Close()
 }
 
-// serveExec answers an exec request. Commands arrive in a later issue; until
-// then every command is refused with one line naming what is available.
+// serveExec answers an exec request: the command line is split like a
+// shell would (but nothing is expanded) and served by one of the commands
+// in runExec; the exit status follows the command's stderr on errF.
 func serveExec(command string, dataF, errF *os.File) {
-	data, err := streamConn(dataF)
-	if err != nil {
-		errF.Close()
-		return
-	}
-	defer data.Close()
 	stderr, err := streamConn(errF)
 	if err != nil {
+		dataF.Close()
 		return
 	}
 	defer stderr.Close()
 	w := &frameWriter{w: stderr}
-	fmt.Fprintf(w, "%q is not available here; this server offers the sftp subsystem\n", firstWord(command))
-	w.status(127)
-}
-
-func firstWord(s string) string {
-	f := strings.Fields(s)
-	if len(f) == 0 {
-		return ""
-	}
-	return f[0]
+	w.status(runExec(command, dataF, w))
 }
 
 // frameWriter frames an exec's stderr so the exit status can follow it on

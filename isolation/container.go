@@ -57,6 +57,11 @@ func containerConfig(rootfs, cgroupPath, workerExe string, spec Spec) *configs.C
 		{Source: workerExe, Destination: workerPath, Device: "bind", Flags: unix.MS_BIND | unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV},
 		{Source: "tmpfs", Destination: "/tmp", Device: "tmpfs", Flags: hardened, Data: "mode=1777,size=16m"},
 	}
+	// Without rsync on the host (or with one we cannot map) workers still
+	// start; they refuse rsync requests with a clear line.
+	if rm, err := rsyncMounts(); err == nil {
+		mounts = append(mounts, rm...)
+	}
 	for _, m := range spec.Mounts {
 		flags := unix.MS_BIND | unix.MS_REC | unix.MS_NOSUID | unix.MS_NODEV
 		if m.ReadOnly {

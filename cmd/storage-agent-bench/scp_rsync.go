@@ -1,6 +1,152 @@
 package main
 
-import "context"
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+)
 
-// benchSCPRsync measures scp -O and rsync against OpenSSH (issue 3).
-func benchSCPRsync(ctx context.Context, e *env, r *report) error { return nil }
+// treeFiles and treeFileSize shape the small-file tree of the rsync
+// benchmarks: 10,000 files of 4 KiB in 100 directories.
+const (
+	treeFiles    = 10_000
+	treeDirs     = 100
+	treeFileSize = 4 << 10
+)
+
+// benchSCPRsync measures scp -O and rsync against OpenSSH (issue 3): the
+// same stock clients against both servers, alternating rounds.
+func benchSCPRsync(ctx context.Context, e *env, r *report) error {
+	if err := placeBig(e); err != nil {
+		return err
+	}
+	pulled := filepath.Join(e.dir, "pulled")
+	steps := []struct {
+		name string
+		size int64
+		run  func(t target) (time.Duration, error)
+	}{
+		{"scp -O get 1 GiB", e.o.bigSize, func(t target) (time.Duration, error) {
+			return e.client(ctx, "scp", e.scpArgs(t, t.login+"@127.0.0.1:"+t.dir+"/big.bin", "/dev/null")...)
+		}},
+		{"scp -O put 1 GiB", e.o.bigSize, func(t target) (time.Duration, error) {
+			os.Remove(filepath.Join(t.host, "scp-put.bin"))
+			return e.client(ctx, "scp", e.scpArgs(t, e.bigFile, t.login+"@127.0.0.1:"+t.dir+"/scp-put.bin")...)
+		}},
+		{"rsync -a push 1 GiB", e.o.bigSize, func(t target) (time.Duration, error) {
+			os.Remove(filepath.Join(t.host, "rsync-put.bin"))
+			return e.client(ctx, "rsync", e.rsyncArgs(t, e.bigFile, t.login+"@127.0.0.1:"+t.dir+"/rsync-put.bin")...)
+		}},
+		{"rsync -a pull 1 GiB", e.o.bigSize, func(t target) (time.Duration, error) {
+			os.RemoveAll(pulled)
+			return e.client(ctx, "rsync", e.rsyncArgs(t, t.login+"@127.0.0.1:"+t.dir+"/big.bin", pulled)...)
+		}},
+	}
+	for _, s := range steps {
+		fmt.Fprintf(os.Stderr, "-- %s\n", s.name)
+		ours, ref, err := alternate(ctx, e, s.run)
+		if err != nil {
+			return fmt.Errorf("%s: %w", s.name, err)
+		}
+		r.throughput(s.name, s.size, ours, ref, 1.0)
+	}
+	os.RemoveAll(pulled)
+	return benchTree(ctx, e, r)
+}
+
+// benchTree moves the small-file tree both ways and resyncs it unchanged.
+func benchTree(ctx context.Context, e *env, r *report) error {
+	tree := filepath.Join(e.dir, "tree")
+	if err := writeTree(tree); err != nil {
+		return err
+	}
+	defer os.RemoveAll(tree)
+	pulled := filepath.Join(e.dir, "tree-pulled")
+	defer os.RemoveAll(pulled)
+	size := int64(treeFiles * treeFileSize)
+	push := func(t target) (time.Duration, error) {
+		return e.client(ctx, "rsync", e.rsyncArgs(t, tree+"/", t.login+"@127.0.0.1:"+t.dir+"/tree/")...)
+	}
+	fmt.Fprintln(os.Stderr, "-- rsync -a push 10k files")
+	ours, ref, err := alternate(ctx, e, func(t target) (time.Duration, error) {
+		if err := os.RemoveAll(filepath.Join(t.host, "tree")); err != nil {
+			return 0, err
+		}
+		return push(t)
+	})
+	if err != nil {
+		return err
+	}
+	r.throughput("rsync -a push 10k files", size, ours, ref, 1.0)
+
+	fmt.Fprintln(os.Stderr, "-- rsync -a pull 10k files")
+	ours, ref, err = alternate(ctx, e, func(t target) (time.Duration, error) {
+		os.RemoveAll(pulled)
+		return e.client(ctx, "rsync", e.rsyncArgs(t, t.login+"@127.0.0.1:"+t.dir+"/tree/", pulled+"/")...)
+	})
+	if err != nil {
+		return err
+	}
+	r.throughput("rsync -a pull 10k files", size, ours, ref, 1.0)
+
+	fmt.Fprintln(os.Stderr, "-- rsync no-op resync 10k files")
+	ours, ref, err = alternate(ctx, e, push) // the tree is there from the push rounds
+	if err != nil {
+		return err
+	}
+	mo, mr := median(ours), median(ref)
+	ratio := mr.Seconds() / mo.Seconds()
+	r.line(fmt.Sprintf("%-30s storage-agent %7s   reference %7s   speed ratio %.2fx (target >= 1.00x, %d rounds)",
+		"rsync no-op resync 10k files", mo.Round(time.Millisecond), mr.Round(time.Millisecond), ratio, len(ours)), ratio >= 1.0)
+	return nil
+}
+
+// writeTree writes treeFiles small files in treeDirs directories.
+func writeTree(root string) error {
+	buf := make([]byte, treeFileSize)
+	for i := range treeFiles {
+		dir := filepath.Join(root, fmt.Sprintf("d%03d", i%treeDirs))
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+		copy(buf, fmt.Sprintf("file %d\n", i))
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("f%05d", i)), buf, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sshOptions are what every client run uses against both servers.
+func (e *env) sshOptions() []string {
+	return []string{
+		"-o", "Ciphers=aes128-gcm@openssh.com", "-o", "Compression=no",
+		"-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
+		"-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-i", e.key,
+	}
+}
+
+func (e *env) scpArgs(t target, from, to string) []string {
+	return append(append(e.sshOptions(), "-O", "-q", "-P", t.port), from, to)
+}
+
+func (e *env) rsyncArgs(t target, from, to string) []string {
+	rsh := "ssh " + strings.Join(e.sshOptions(), " ") + " -p " + t.port
+	return []string{"-a", "-e", rsh, from, to}
+}
+
+// client runs one stock client to completion and times it.
+func (e *env) client(ctx context.Context, name string, args ...string) (time.Duration, error) {
+	cmd := exec.CommandContext(ctx, name, args...)
+	start := time.Now()
+	out, err := cmd.CombinedOutput()
+	d := time.Since(start)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %v: %s", name, err, out)
+	}
+	return d, nil
+}

@@ -38,6 +38,7 @@ type env struct {
 	agentPort string
 	session   string // id of the benchmark session
 	agentDir  string // host path of the session's folder
+	webURL    string // https://host:port of the daemon's webfs
 	keep      bool   // keep the work dir (and the daemon's log) after a failure
 }
 
@@ -166,7 +167,7 @@ func waitPort(addr string) error {
 	return fmt.Errorf("%s did not open", addr)
 }
 
-var bannerLine = regexp.MustCompile(`^(manager-api|sftp): (\S+)$`)
+var bannerLine = regexp.MustCompile(`^(manager-api|sftp|webfs): (\S+)$`)
 
 // startAgent runs our daemon on loopback with room for the session tests.
 func (e *env) startAgent(ctx context.Context) error {
@@ -192,11 +193,14 @@ func (e *env) startAgent(ctx context.Context) error {
 		return err
 	}
 	sc := bufio.NewScanner(out)
-	for sc.Scan() && (e.mgrURL == "" || e.agentPort == "") {
+	for sc.Scan() && (e.mgrURL == "" || e.agentPort == "" || e.webURL == "") {
 		if m := bannerLine.FindStringSubmatch(sc.Text()); m != nil {
-			if m[1] == "manager-api" {
+			switch m[1] {
+			case "manager-api":
 				e.mgrURL = m[2]
-			} else {
+			case "webfs":
+				e.webURL = m[2]
+			default:
 				e.agentPort = m[2][strings.LastIndex(m[2], ":")+1:]
 			}
 		}

@@ -75,6 +75,7 @@ type daemon struct {
 	mgrURL   string
 	sftp     string // host:port
 	sftpPort string
+	webURL   string // https://host:port of webfs
 	secret   string
 	log      *syncBuffer
 	exited   chan struct{}
@@ -109,7 +110,7 @@ func newDaemon(t *testing.T, extra ...string) *daemon {
 	return d
 }
 
-var bannerLine = regexp.MustCompile(`^(manager-api|sftp): (\S+)$`)
+var bannerLine = regexp.MustCompile(`^(manager-api|sftp|webfs): (\S+)$`)
 
 func (d *daemon) start() {
 	t := d.t
@@ -143,8 +144,10 @@ func (d *daemon) start() {
 				case "sftp":
 					d.sftp = m[2]
 					d.sftpPort = m[2][strings.LastIndex(m[2], ":")+1:]
+				case "webfs":
+					d.webURL = m[2]
 				}
-				if n++; n == 2 {
+				if n++; n == 3 {
 					close(found)
 				}
 			}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -73,9 +74,15 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) er
 		return fmt.Errorf("sftp: %w", err)
 	}
 	defer sshLn.Close()
+	webLn, err := net.Listen("tcp", eff.WebFS.ServiceAddr.String())
+	if err != nil {
+		return fmt.Errorf("webfs: %w", err)
+	}
+	defer webLn.Close()
 	// Port 0 means "any free port" (tests); sessions must advertise the real one.
 	eff.API.Manager.ServiceAddr.Port = mgrLn.Addr().(*net.TCPAddr).Port
 	eff.SFTP.ServiceAddr.Port = sshLn.Addr().(*net.TCPAddr).Port
+	eff.WebFS.ServiceAddr.Port = webLn.Addr().(*net.TCPAddr).Port
 
 	svc, err := proxy.New(ctx, proxy.Options{Config: &eff, Sandbox: sandbox, Logger: log, Version: version, TokenKey: tokenKey})
 	if err != nil {
@@ -97,12 +104,20 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) er
 		return err
 	}
 
+	web, err := newWebFS(svc, &eff, log)
+	if err != nil {
+		return err
+	}
+
 	serveCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	stopReload := reloadOnHUP(web, log)
+	defer stopReload()
 	httpSrv := &http.Server{Handler: svc.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-	errc := make(chan error, 2)
+	errc := make(chan error, 3)
 	go func() { errc <- httpSrv.Serve(mgrLn) }()
 	go func() { errc <- ssh.Serve(serveCtx, sshLn) }()
+	go func() { errc <- web.Serve(serveCtx, webLn) }()
 
 	printBanner(stdout, &eff, secretNote, ssh.HostKeyFingerprints())
 	log.Info("storage-agent started", "version", version, "agent", eff.Agent.ID)
@@ -128,7 +143,7 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) er
 }
 
 // printBanner tells the operator where everything is and how to open a
-// first session; tests read the "manager-api:" and "sftp:" lines.
+// first session; tests read the "manager-api:", "sftp:" and "webfs:" lines.
 func printBanner(w io.Writer, cfg *config.Config, secretNote string, fingerprints []string) {
 	mgr := cfg.API.Manager.ServiceAddr
 	if mgr.Host == "0.0.0.0" || mgr.Host == "::" || mgr.Host == "" {
@@ -138,6 +153,7 @@ func printBanner(w io.Writer, cfg *config.Config, secretNote string, fingerprint
 	fmt.Fprintf(w, "storage-agent %s is serving\n", version)
 	fmt.Fprintf(w, "manager-api: http://%s\n", mgr.String())
 	fmt.Fprintf(w, "sftp: %s\n", cfg.SFTP.ServiceAddr.String())
+	fmt.Fprintf(w, "webfs: https://%s\n", net.JoinHostPort(cfg.Agent.PublicHost, strconv.Itoa(cfg.WebFS.ServiceAddr.Port)))
 	fmt.Fprintf(w, "manager secret: %s\n", secretNote)
 	fmt.Fprintf(w, "host keys: %s\n", strings.Join(fingerprints, " "))
 	fmt.Fprintf(w, "\nOpen a session from another terminal:\n  %s session open --user alice --folder data\n", self)

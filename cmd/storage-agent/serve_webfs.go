@@ -1,0 +1,61 @@
+package main
+
+import (
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/storage-agent/storage-agent/config"
+	"github.com/storage-agent/storage-agent/proxy"
+	"github.com/storage-agent/storage-agent/webfs"
+)
+
+// newWebFS builds the HTTPS file API over the proxy's sessions.
+func newWebFS(svc *proxy.Service, cfg *config.Config, log *slog.Logger) (*webfs.Server, error) {
+	return webfs.New(webfs.Options{
+		Lookup: func(id string) (webfs.Session, bool) {
+			s, ok := svc.Lookup(id)
+			if !ok {
+				return nil, false // never a typed nil inside the interface
+			}
+			return s, true
+		},
+		Redeem: func(token string) (webfs.Session, error) {
+			s, err := svc.RedeemLoginToken(token)
+			if err != nil {
+				return nil, err
+			}
+			return s, nil
+		},
+		CertFile: cfg.WebFS.SSLCert,
+		KeyFile:  cfg.WebFS.SSLPrivKey,
+		CertDir:  filepath.Join(cfg.Agent.VarBasePath, "webfs"),
+		Hosts:    []string{cfg.Agent.PublicHost},
+		Logger:   log,
+	})
+}
+
+// reloadOnHUP reloads webfs's certificate from disk on each SIGHUP
+// (connections stay up); the returned func stops listening for it.
+func reloadOnHUP(web *webfs.Server, log *slog.Logger) (stop func()) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-hup:
+				if err := web.Reload(); err != nil {
+					log.Error("SIGHUP: certificate reload failed, keeping the old one", "err", err)
+					continue
+				}
+				log.Info("SIGHUP: webfs certificate reloaded")
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() { signal.Stop(hup); close(done) }
+}

@@ -1,0 +1,115 @@
+package isolation
+
+import (
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// stat answers with size, mtime and kind; a symlink is followed (inside
+// its mount only).
+func (c *webCall) stat() error {
+	p, err := c.sfs.resolveWeb(c.req.Path, false)
+	if err != nil {
+		return err
+	}
+	if p.m == nil {
+		return c.reply(WebReply{IsDir: true, ModTime: time.Now()})
+	}
+	fi, err := p.m.root.Stat(p.rel)
+	if err != nil {
+		return err
+	}
+	return c.reply(WebReply{Size: fi.Size(), ModTime: fi.ModTime(), IsDir: fi.IsDir()})
+}
+
+// read sends bytes [Offset, Offset+Length) of a regular file; the kernel
+// moves them from the file into the stream (sendfile).
+func (c *webCall) read() error {
+	p, err := c.sfs.resolveWeb(c.req.Path, false)
+	if err != nil {
+		return err
+	}
+	if p.m == nil {
+		return errVirtual
+	}
+	f, err := p.m.root.Open(p.rel)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("%s is not a regular file: %w", p.abs, errWebBadRequest)
+	}
+	off, n := c.req.Offset, c.req.Length
+	if off < 0 || off > fi.Size() {
+		return fmt.Errorf("offset %d: %w", off, errWebBadRequest)
+	}
+	if n < 0 || off+n > fi.Size() {
+		n = fi.Size() - off
+	}
+	if err := c.reply(WebReply{Size: n, ModTime: fi.ModTime()}); err != nil {
+		return nil
+	}
+	if _, err := f.Seek(off, io.SeekStart); err != nil {
+		return nil
+	}
+	_, _ = io.Copy(c.conn, io.LimitReader(f, n))
+	return nil
+}
+
+// usage reports the filesystem holding Path (the first mount for "/").
+func (c *webCall) usage() error {
+	p, err := c.sfs.resolveWeb(c.req.Path, false)
+	if err != nil {
+		return err
+	}
+	if p.m == nil {
+		if len(c.sfs.names) == 0 {
+			return c.reply(WebReply{})
+		}
+		p.m, p.rel = c.sfs.mounts[c.sfs.names[0]], "."
+	}
+	f, err := p.m.root.Open(p.rel)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	var st unix.Statfs_t
+	if err := unix.Fstatfs(int(f.Fd()), &st); err != nil {
+		return &fs.PathError{Op: "statfs", Path: p.abs, Err: err}
+	}
+	total := int64(st.Blocks) * st.Bsize
+	used := int64(st.Blocks-st.Bfree) * st.Bsize
+	if err := c.reply(WebReply{}); err != nil {
+		return nil
+	}
+	_, _ = fmt.Fprintf(c.conn, `{"total":%d,"used":%d}`, total, used)
+	return nil
+}
+
+// openDir opens a directory below a mount for listing.
+func openDir(p webPath) (*os.File, error) {
+	f, err := p.m.root.Open(p.rel)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if !fi.IsDir() {
+		f.Close()
+		return nil, &fs.PathError{Op: "opendir", Path: p.abs, Err: unix.ENOTDIR}
+	}
+	return f, nil
+}

@@ -1,0 +1,29 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"io"
+
+	"github.com/storage-agent/storage-agent/isolation"
+)
+
+// webWorker is the part of a worker that serves webfs; *isolation.Worker
+// has it. Kept apart from the worker interface so session tests need not.
+type webWorker interface {
+	Web(ctx context.Context, req isolation.WebRequest, body io.Reader) (isolation.WebReply, io.ReadCloser, error)
+}
+
+var _ webWorker = (*isolation.Worker)(nil)
+
+// Web runs one webfs file operation inside the session's worker.
+func (s *Session) Web(ctx context.Context, req isolation.WebRequest, body io.Reader) (isolation.WebReply, io.ReadCloser, error) {
+	if s.isClosed() {
+		return isolation.WebReply{}, nil, ErrSessionClosed
+	}
+	w, ok := s.w.(webWorker)
+	if !ok {
+		return isolation.WebReply{}, nil, errors.New("proxy: this worker does not serve web requests")
+	}
+	return w.Web(ctx, req, body)
+}

@@ -1,0 +1,244 @@
+package webfs
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/storage-agent/storage-agent/web"
+)
+
+// maxLoginBody caps POST /api/login bodies.
+const maxLoginBody = 1 << 20
+
+// Context keys set by authenticate.
+const (
+	keySession = "webfs.session"
+	keyClaims  = "webfs.claims"
+)
+
+// authenticate admits a request with a valid web token: the X-Auth header,
+// or for GET and HEAD also the auth cookie (a cookie alone never changes
+// anything, so a forged cross-site request cannot either). The session is
+// held busy for the request's duration.
+func (s *Server) authenticate(c *gin.Context) {
+	tok := c.GetHeader("X-Auth")
+	if tok == "" && (c.Request.Method == http.MethodGet || c.Request.Method == http.MethodHead) {
+		if ck, err := c.Request.Cookie("auth"); err == nil {
+			tok = ck.Value
+		}
+	}
+	if tok == "" {
+		fail(c, http.StatusUnauthorized)
+		return
+	}
+	claims, sess, err := s.verify(tok)
+	if err != nil {
+		fail(c, http.StatusUnauthorized)
+		return
+	}
+	if time.Until(claims.ExpiresAt.Time) < renewWindow {
+		c.Header("X-Renew-Token", "true")
+	}
+	release := sess.Hold()
+	defer release()
+	c.Set(keySession, sess)
+	c.Set(keyClaims, claims)
+	c.Next()
+}
+
+func sessionOf(c *gin.Context) Session { return c.MustGet(keySession).(Session) }
+func claimsOf(c *gin.Context) *Claims  { return c.MustGet(keyClaims).(*Claims) }
+
+// sourceAddr is the client's IP for throttling (no proxy headers trusted).
+func sourceAddr(c *gin.Context) netip.Addr {
+	ap, err := netip.ParseAddrPort(c.Request.RemoteAddr)
+	if err != nil {
+		return netip.Addr{}
+	}
+	return ap.Addr().Unmap()
+}
+
+// login answers POST /api/login: username = session id, password =
+// session token; a bare JWT on success, 403 otherwise, slowed per source.
+func (s *Server) login(c *gin.Context) {
+	src := sourceAddr(c)
+	if err := s.limiter.wait(c.Request.Context(), src); err != nil {
+		fail(c, http.StatusTooManyRequests)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxLoginBody))
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		fail(c, http.StatusRequestEntityTooLarge)
+		return
+	}
+	var in struct {
+		Username string `json:"username"`
+		Password string `json:"password"`
+	}
+	if err != nil || json.Unmarshal(body, &in) != nil {
+		fail(c, http.StatusBadRequest)
+		return
+	}
+	sess, found := s.opts.Lookup(in.Username)
+	if !found || sess.VerifyToken(in.Password) != nil {
+		s.limiter.failed(src)
+		fail(c, http.StatusForbidden)
+		return
+	}
+	s.sendToken(c, sess, time.Now())
+}
+
+func (s *Server) sendToken(c *gin.Context, sess Session, authTime time.Time) {
+	tok, err := s.mint(sess, authTime)
+	if err != nil {
+		fail(c, http.StatusInternalServerError)
+		return
+	}
+	c.Data(http.StatusOK, "text/plain; charset=utf-8", []byte(tok))
+}
+
+// renew answers POST /api/renew with a fresh token for the same session.
+func (s *Server) renew(c *gin.Context) {
+	cl := claimsOf(c)
+	s.sendToken(c, sessionOf(c), time.Unix(cl.AuthTime, 0))
+}
+
+// loginLink answers the web.url of a new session: it redeems the
+// single-use login token, sets the auth cookie and sends the browser to /.
+func (s *Server) loginLink(c *gin.Context) {
+	src := sourceAddr(c)
+	if err := s.limiter.wait(c.Request.Context(), src); err != nil {
+		fail(c, http.StatusTooManyRequests)
+		return
+	}
+	sess, err := s.opts.Redeem(c.Query("token"))
+	if err != nil {
+		s.limiter.failed(src)
+		fail(c, http.StatusForbidden)
+		return
+	}
+	tok, err := s.mint(sess, time.Now())
+	if err != nil {
+		fail(c, http.StatusInternalServerError)
+		return
+	}
+	http.SetCookie(c.Writer, &http.Cookie{
+		Name: "auth", Value: tok, Path: "/", MaxAge: int(s.opts.TokenTTL / time.Second),
+		Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode,
+	})
+	c.Redirect(http.StatusFound, "/")
+}
+
+// index serves the UI's entry page to a logged-in browser.
+func (s *Server) index(c *gin.Context) {
+	ck, err := c.Request.Cookie("auth")
+	if err != nil {
+		fail(c, http.StatusUnauthorized)
+		return
+	}
+	if _, _, err := s.verify(ck.Value); err != nil {
+		fail(c, http.StatusUnauthorized)
+		return
+	}
+	page, err := fs.ReadFile(web.FS(), "index.html")
+	if err != nil {
+		fail(c, http.StatusInternalServerError)
+		return
+	}
+	c.Data(http.StatusOK, "text/html; charset=utf-8", page)
+}
+
+// userGet answers GET /api/users/{id}: only the caller's own record.
+func (s *Server) userGet(c *gin.Context) {
+	cl := claimsOf(c)
+	if c.Param("id") != strconv.FormatUint(uint64(cl.User.ID), 10) {
+		fail(c, http.StatusForbidden)
+		return
+	}
+	sess := sessionOf(c)
+	c.JSON(http.StatusOK, sessionUser(sess, s.prefs.get(sess.ID())))
+}
+
+// userPut updates the caller's view preferences (kept per session, for
+// later tokens and GET /api/users). Anything else of a user (password,
+// permissions, scope) cannot be changed here: 403.
+func (s *Server) userPut(c *gin.Context) {
+	cl := claimsOf(c)
+	if c.Param("id") != strconv.FormatUint(uint64(cl.User.ID), 10) {
+		fail(c, http.StatusForbidden)
+		return
+	}
+	var in struct {
+		What  string   `json:"what"`
+		Which []string `json:"which"`
+		Data  User     `json:"data"`
+	}
+	if err := json.NewDecoder(io.LimitReader(c.Request.Body, maxLoginBody)).Decode(&in); err != nil {
+		fail(c, http.StatusBadRequest)
+		return
+	}
+	sess := sessionOf(c)
+	prefs := s.prefs.get(sess.ID())
+	for _, w := range in.Which {
+		switch w {
+		case "locale":
+			prefs.Locale = in.Data.Locale
+		case "viewMode":
+			prefs.ViewMode = in.Data.ViewMode
+		case "singleClick":
+			prefs.SingleClick = in.Data.SingleClick
+		case "hideDotfiles":
+			prefs.HideDotfiles = in.Data.HideDotfiles
+		case "dateFormat":
+			prefs.DateFormat = in.Data.DateFormat
+		case "redirectAfterCopyMove":
+			prefs.RedirectAfterCopyMove = in.Data.RedirectAfterCopyMove
+		case "aceEditorTheme":
+			prefs.AceEditorTheme = in.Data.AceEditorTheme
+		default:
+			fail(c, http.StatusForbidden)
+			return
+		}
+	}
+	s.prefs.set(sess, prefs)
+	ok200(c)
+}
+
+// prefsStore keeps each session's view preferences until it closes.
+type prefsStore struct {
+	mu    sync.Mutex
+	bySID map[string]User // guarded by mu
+}
+
+func (p *prefsStore) get(sid string) User {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.bySID[sid]
+}
+
+func (p *prefsStore) set(sess Session, u User) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.bySID == nil {
+		p.bySID = make(map[string]User)
+	}
+	if _, known := p.bySID[sess.ID()]; !known {
+		go func() {
+			<-sess.Done()
+			p.mu.Lock()
+			delete(p.bySID, sess.ID())
+			p.mu.Unlock()
+		}()
+	}
+	p.bySID[sess.ID()] = u
+}

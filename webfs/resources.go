@@ -1,0 +1,137 @@
+package webfs
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/storage-agent/storage-agent/isolation"
+)
+
+// resourceGet answers GET /api/resources/{path}: a listing, a file's info
+// (with content for text, checksums on request), the raw bytes with
+// X-Encoding: true, or the recursive listing under /recursive/.
+func (s *Server) resourceGet(c *gin.Context) {
+	if rest, found := strings.CutPrefix(c.Param("path"), "/recursive"); found && (rest == "" || rest[0] == '/') {
+		p, err := cleanPath(rest)
+		if err != nil {
+			fail(c, http.StatusBadRequest)
+			return
+		}
+		s.stream(c, isolation.WebRequest{Op: isolation.WebRecursive, Path: p}, "application/json; charset=utf-8")
+		return
+	}
+	p, ok := userPath(c)
+	if !ok {
+		return
+	}
+	sum := c.Query("checksum")
+	switch sum {
+	case "", "md5", "sha1", "sha256", "sha512":
+	default:
+		fail(c, http.StatusBadRequest)
+		return
+	}
+	if c.GetHeader("X-Encoding") == "true" {
+		st, ok := s.run(c, isolation.WebRequest{Op: isolation.WebStat, Path: p}, nil)
+		if !ok {
+			return
+		}
+		if st.IsDir || isolation.WebFileType(p) != "text" {
+			fail(c, http.StatusBadRequest)
+			return
+		}
+		s.stream(c, isolation.WebRequest{Op: isolation.WebRead, Path: p, Length: -1}, "text/plain; charset=utf-8")
+		return
+	}
+	s.stream(c, isolation.WebRequest{Op: isolation.WebInfo, Path: p, Checksum: sum, Content: true}, "application/json; charset=utf-8")
+}
+
+// resourcePost answers POST: mkdir -p for a path ending in "/", else the
+// raw body becomes the file (409 if it exists, unless override=true).
+func (s *Server) resourcePost(c *gin.Context) {
+	p, ok := userPath(c)
+	if !ok {
+		return
+	}
+	if strings.HasSuffix(c.Param("path"), "/") {
+		if _, ok := s.run(c, isolation.WebRequest{Op: isolation.WebMkdir, Path: p}, nil); ok {
+			ok200(c)
+		}
+		return
+	}
+	req := isolation.WebRequest{Op: isolation.WebWrite, Path: p, Override: c.Query("override") == "true"}
+	if _, ok := s.run(c, req, c.Request.Body); ok {
+		ok200(c)
+	}
+}
+
+// resourcePut overwrites an existing file with the body; 404 if absent.
+func (s *Server) resourcePut(c *gin.Context) {
+	p, ok := userPath(c)
+	if !ok {
+		return
+	}
+	if _, ok := s.run(c, isolation.WebRequest{Op: isolation.WebWrite, Path: p, Existing: true}, c.Request.Body); ok {
+		ok200(c)
+	}
+}
+
+// resourcePatch copies or moves (action=copy|rename) to destination.
+func (s *Server) resourcePatch(c *gin.Context) {
+	src, ok := userPath(c)
+	if !ok {
+		return
+	}
+	dst, err := url.PathUnescape(c.Query("destination"))
+	if err == nil {
+		dst, err = cleanPath(dst)
+	}
+	if err != nil || c.Query("destination") == "" {
+		fail(c, http.StatusBadRequest)
+		return
+	}
+	var op string
+	switch c.Query("action") {
+	case "copy":
+		op = isolation.WebCopy
+	case "rename":
+		op = isolation.WebMove
+	default:
+		fail(c, http.StatusBadRequest)
+		return
+	}
+	if src == "/" || dst == "/" {
+		fail(c, http.StatusForbidden)
+		return
+	}
+	if dst == src && op == isolation.WebMove {
+		ok200(c)
+		return
+	}
+	if strings.HasPrefix(dst, src+"/") {
+		fail(c, http.StatusBadRequest) // into itself
+		return
+	}
+	req := isolation.WebRequest{Op: op, Path: src, Dest: dst, Override: c.Query("override") == "true", Rename: c.Query("rename") == "true"}
+	if _, ok := s.run(c, req, nil); ok {
+		ok200(c)
+	}
+}
+
+// resourceDelete removes recursively; "/" is 403; 204 on success.
+func (s *Server) resourceDelete(c *gin.Context) {
+	p, ok := userPath(c)
+	if !ok {
+		return
+	}
+	if p == "/" {
+		fail(c, http.StatusForbidden)
+		return
+	}
+	if _, ok := s.run(c, isolation.WebRequest{Op: isolation.WebDelete, Path: p}, nil); ok {
+		c.Status(http.StatusNoContent)
+	}
+}
