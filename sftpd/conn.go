@@ -2,6 +2,7 @@ package sftpd
 
 import (
 	"context"
+	"github.com/storage-agent/storage-agent/isolation/batchio"
 	"log/slog"
 	"net"
 	"sync"
@@ -42,7 +43,7 @@ func (s *Server) serveConn(ctx context.Context, raw net.Conn) {
 	// The deadline covers the whole handshake, authentication included, so
 	// a client that stalls or trickles bytes cannot hold a goroutine forever.
 	raw.SetDeadline(time.Now().Add(s.handshakeTimeout))
-	sc, chans, reqs, err := ssh.NewServerConn(newBatchedConn(raw), auth.config())
+	sc, chans, reqs, err := ssh.NewServerConn(batchio.NewConn(raw), auth.config())
 	if err != nil {
 		log.Debug("ssh handshake failed", "err", err)
 		return

@@ -125,6 +125,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		_ = srv.Shutdown(sctx)
 	})
 	defer stop()
+	// crypto/tls writes every 16 KiB record on its own; batching the
+	// connection underneath turns a download into few large writes.
 	err := srv.ServeTLS(ln, "", "")
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
