@@ -105,7 +105,11 @@ func (s *Server) TLSConfig() *tls.Config {
 	return &tls.Config{
 		MinVersion:     tls.VersionTLS12,
 		GetCertificate: s.certs.get,
-		NextProtos:     []string{"h2", "http/1.1"},
+		// HTTP/1.1 only: Go's HTTP/2 server moves a 1 GiB download at about
+		// half the speed (~700 MB/s vs ~1.3 GB/s here, one writer goroutine,
+		// 16 KiB frames); for a file server the bytes matter more than
+		// multiplexing, and browsers open parallel connections instead.
+		NextProtos: []string{"http/1.1"},
 	}
 }
 
@@ -118,6 +122,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 		BaseContext:       func(net.Listener) context.Context { return ctx },
+		// A non-nil empty map keeps net/http from adding HTTP/2 by itself.
+		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
 	}
 	stop := context.AfterFunc(ctx, func() {
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
