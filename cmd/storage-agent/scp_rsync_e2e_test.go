@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -592,11 +593,14 @@ func TestRsyncLeavesNoZombies(t *testing.T) {
 		{"-a", "--bwlimit=2000", x.remote("/data/g"), filepath.Join(local, "g")},
 	} {
 		cmd := exec.Command(requireTool(t, "rsync"), append([]string{"-e", rsh}, args...)...)
+		// Its own process group, so that the kill takes its ssh along, as
+		// a client machine that goes away would.
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(1500 * time.Millisecond)
-		cmd.Process.Kill()
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		cmd.Wait()
 	}
 	pids := workerPids(t, filepath.Join(d.varDir, "state"))
@@ -623,8 +627,11 @@ func children(pid int) []string {
 	for _, f := range tasks {
 		b, _ := os.ReadFile(f)
 		for _, c := range strings.Fields(string(b)) {
+			cmdline, _ := os.ReadFile("/proc/" + c + "/cmdline")
+			wchan, _ := os.ReadFile("/proc/" + c + "/wchan")
 			st, _ := os.ReadFile("/proc/" + c + "/stat")
-			out = append(out, c+": "+string(st))
+			state := strings.Fields(string(st) + " ? ? ?")[2]
+			out = append(out, fmt.Sprintf("%s %s %q in %s", c, state, strings.ReplaceAll(string(cmdline), "\x00", " "), wchan))
 		}
 	}
 	return out
