@@ -77,7 +77,7 @@ func runWorker(specArg string) error {
 		case req.Op == opSFTP && len(files) == 1:
 			go serveSFTP(sfs, files[0])
 		case req.Op == opExec && len(files) == 2:
-			go serveExec(req.Command, files[0], files[1])
+			go serveExec(sfs, req.Command, files[0], files[1])
 		case req.Op == opWeb && len(files) == 1:
 			go serveWeb(sfs, req.Command, files[0])
 		default:
@@ -124,7 +124,7 @@ func serveSFTP(sfs *sessionFS, f *os.File) {
 // serveExec answers an exec request: the command line is split like a
 // shell would (but nothing is expanded) and served by one of the commands
 // in runExec; the exit status follows the command's stderr on errF.
-func serveExec(command string, dataF, errF *os.File) {
+func serveExec(sfs *sessionFS, command string, dataF, errF *os.File) {
 	stderr, err := streamConn(errF)
 	if err != nil {
 		dataF.Close()
@@ -132,7 +132,7 @@ func serveExec(command string, dataF, errF *os.File) {
 	}
 	defer stderr.Close()
 	w := &frameWriter{w: stderr}
-	w.status(runExec(command, dataF, w))
+	w.status(runExec(sfs, command, dataF, w))
 }
 
 // frameWriter frames an exec's stderr so the exit status can follow it on

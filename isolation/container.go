@@ -49,7 +49,7 @@ var workerDevices = []struct {
 // mount, pid, ipc, uts and net namespaces, a read-only root that holds only
 // the session's mounts (plus /proc, a tiny /dev and a small /tmp, which the
 // worker hides from users), no capabilities and cgroup limits.
-func containerConfig(rootfs, cgroupPath, workerExe string, spec Spec) *configs.Config {
+func containerConfig(rootfs, cgroupPath, workerExe string, tools []*configs.Mount, spec Spec) *configs.Config {
 	const hardened = unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC
 	mounts := []*configs.Mount{
 		{Source: "proc", Destination: "/proc", Device: "proc", Flags: hardened},
@@ -57,10 +57,11 @@ func containerConfig(rootfs, cgroupPath, workerExe string, spec Spec) *configs.C
 		{Source: workerExe, Destination: workerPath, Device: "bind", Flags: unix.MS_BIND | unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV},
 		{Source: "tmpfs", Destination: "/tmp", Device: "tmpfs", Flags: hardened, Data: "mode=1777,size=16m"},
 	}
-	// Without rsync on the host (or with one we cannot map) workers still
-	// start; they refuse rsync requests with a clear line.
-	if rm, err := rsyncMounts(); err == nil {
-		mounts = append(mounts, rm...)
+	// Tools such as rsync, found once by the Manager. Without them workers
+	// still start and refuse those requests with a clear line.
+	for _, t := range tools {
+		c := *t // libcontainer may adjust its copy
+		mounts = append(mounts, &c)
 	}
 	for _, m := range spec.Mounts {
 		flags := unix.MS_BIND | unix.MS_REC | unix.MS_NOSUID | unix.MS_NODEV

@@ -2,7 +2,6 @@ package isolation
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -34,7 +33,7 @@ type execIO struct {
 // runExec serves one exec command line and returns its exit status. It
 // owns data, the exec's stdin/stdout stream, and closes it before it
 // returns, so the daemon sees EOF before the status.
-func runExec(command string, data *os.File, stderr io.Writer) int {
+func runExec(sfs *sessionFS, command string, data *os.File, stderr io.Writer) int {
 	words, err := splitWords(command)
 	if err != nil {
 		data.Close()
@@ -57,7 +56,7 @@ func runExec(command string, data *os.File, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "storage-agent: %q is not available here; %s\n", argv[0], offered)
 		return 127
 	}
-	x, err := newExecIO(data, stderr)
+	x, err := newExecIO(sfs, data, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "storage-agent: %v\n", err)
 		return 1
@@ -80,14 +79,9 @@ func commandName(arg0 string) string {
 	return arg0
 }
 
-func newExecIO(data *os.File, stderr io.Writer) (*execIO, error) {
+func newExecIO(sfs *sessionFS, data *os.File, stderr io.Writer) (*execIO, error) {
 	conn, err := streamConn(data)
 	if err != nil {
-		return nil, err
-	}
-	sfs, err := execSessionFS()
-	if err != nil {
-		conn.Close()
 		return nil, err
 	}
 	return &execIO{
@@ -99,33 +93,11 @@ func newExecIO(data *os.File, stderr io.Writer) (*execIO, error) {
 	}, nil
 }
 
-// close flushes stdout and ends the stream.
+// close flushes stdout and ends the stream. The session file tree is the
+// worker's own, shared by every request, and stays open.
 func (x *execIO) close() {
 	_ = x.out.Flush()
 	_ = x.conn.Close()
-	x.sfs.close()
-}
-
-// execSessionFS opens the session's file tree for one exec request. The
-// worker's spec is its argv (see RunChildRole), so an exec request opens the
-// same mounts runWorker opened; that costs one open per mount and keeps
-// exec requests independent of the worker's request loop.
-func execSessionFS() (*sessionFS, error) {
-	if len(os.Args) != 3 {
-		return nil, errors.New("worker spec missing")
-	}
-	var spec workerSpec
-	if err := json.Unmarshal([]byte(os.Args[2]), &spec); err != nil {
-		return nil, fmt.Errorf("decode spec: %w", err)
-	}
-	return openSessionFS(spec.Mounts)
-}
-
-// close releases the mounts' roots.
-func (s *sessionFS) close() {
-	for _, m := range s.mounts {
-		_ = m.root.Close()
-	}
 }
 
 // errText renders an error the way coreutils and OpenSSH print one:

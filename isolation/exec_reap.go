@@ -52,6 +52,8 @@ func (r *reaper) start(argv0 string, argv []string, attr *syscall.ProcAttr) (int
 	if err != nil {
 		return 0, nil, err
 	}
+	// Best effort: if it fails the program keeps the worker's own score.
+	_ = raiseOOMScore(pid)
 	done := make(chan syscall.WaitStatus, 1)
 	r.waiters[pid] = done
 	return pid, done, nil

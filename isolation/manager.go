@@ -16,6 +16,7 @@ import (
 
 	"github.com/opencontainers/cgroups"
 	"github.com/opencontainers/runc/libcontainer"
+	"github.com/opencontainers/runc/libcontainer/configs"
 	"golang.org/x/sys/unix"
 )
 
@@ -28,10 +29,11 @@ type Options struct {
 
 // Manager starts, tracks and destroys workers. It is safe for concurrent use.
 type Manager struct {
-	containersDir string // libcontainer state, one dir per worker
-	rootsDir      string // empty read-only roots, one dir per worker
-	cgroupParent  string // this manager's cgroup subtree
-	workerExe     string // read-only snapshot of our binary that workers run
+	containersDir string           // libcontainer state, one dir per worker
+	rootsDir      string           // empty read-only roots, one dir per worker
+	cgroupParent  string           // this manager's cgroup subtree
+	workerExe     string           // read-only snapshot of our binary that workers run
+	tools         []*configs.Mount // rsync and its libraries, found once at start
 	log           *slog.Logger
 
 	mu      sync.Mutex
@@ -72,6 +74,12 @@ func New(ctx context.Context, opts Options) (*Manager, error) {
 	}
 	if m.workerExe, err = snapshotSelf(state); err != nil {
 		return nil, err
+	}
+	// Mapping rsync's libraries reads ELF headers; do it once, not per
+	// session. (An rsync installed later is used after a restart.)
+	if m.tools, err = rsyncMounts(); err != nil {
+		log.Warn("rsync is not available to sessions", "err", err)
+		m.tools = nil
 	}
 	// Workers are reparented to us after libcontainer's double fork; being
 	// their subreaper lets us wait for them and notice when they die.

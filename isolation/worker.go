@@ -98,7 +98,7 @@ func (w *Worker) start(ctx context.Context, spec Spec) error {
 	if err := os.Mkdir(w.root, 0o755); err != nil {
 		return fmt.Errorf("isolation: worker root: %w", err)
 	}
-	cfg := containerConfig(w.root, filepath.Join(w.m.cgroupParent, spec.ID), w.m.workerExe, spec)
+	cfg := containerConfig(w.root, filepath.Join(w.m.cgroupParent, spec.ID), w.m.workerExe, w.m.tools, spec)
 	c, err := libcontainer.Create(w.m.containersDir, spec.ID, cfg)
 	if err != nil {
 		return fmt.Errorf("isolation: create container: %w", err)
