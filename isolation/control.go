@@ -22,6 +22,10 @@ const controlFD = 3
 // well below it by the caller.
 const maxRequestSize = 64 << 10
 
+// streamBuffer is the socket buffer of each stream, so that a producer
+// (rsync, the SFTP server, the relay) can run ahead of its consumer.
+const streamBuffer = 2 << 20
+
 // request kinds.
 const (
 	opSFTP  = "sftp"
@@ -44,9 +48,15 @@ func socketPair(kind int) (local, remote *os.File, err error) {
 	}
 	if kind == unix.SOCK_STREAM {
 		for _, fd := range fds {
-			// Best effort: the kernel caps these at net.core.[rw]mem_max.
-			_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, 4<<20)
-			_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, 4<<20)
+			// The daemon creates both ends, as root, so it may exceed
+			// net.core.[rw]mem_max (~208 KiB) with the FORCE variants; the
+			// plain ones are the fallback.
+			if unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUFFORCE, streamBuffer) != nil {
+				_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, streamBuffer)
+			}
+			if unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, streamBuffer) != nil {
+				_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, streamBuffer)
+			}
 		}
 	}
 	return os.NewFile(uintptr(fds[0]), "local"), os.NewFile(uintptr(fds[1]), "remote"), nil
