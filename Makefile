@@ -36,7 +36,7 @@ vet:
 	go vet $(STATIC) ./...
 
 bench: bench-deps build
-	go run $(STATIC) ./cmd/storage-agent-bench --agent $(BIN)
+	go run $(STATIC) ./cmd/storage-agent-bench --agent $(BIN) --rounds 5
 
 test-deps:
 	@$(MAKE) --no-print-directory need TOOLS="$(TEST_TOOLS)"
