@@ -90,7 +90,7 @@ func (a *authState) keyboardInteractive(meta ssh.ConnMetadata, client ssh.Keyboa
 // neither answers nor timing tell which session ids exist.
 func (a *authState) checkToken(user, method, token string) (*ssh.Permissions, error) {
 	log := a.log.With("session", clip(user), "method", method)
-	if err := a.srv.throttle.wait(a.ctx, a.src); err != nil {
+	if err := a.srv.throttle.Wait(a.ctx, a.src); err != nil {
 		log.Info("ssh auth refused", "err", err)
 		return nil, fmt.Errorf("%w: %w", ErrAuthFailed, err)
 	}
@@ -103,7 +103,7 @@ func (a *authState) checkToken(user, method, token string) (*ssh.Permissions, er
 		err = ErrUnknownSession
 	}
 	if err != nil {
-		a.srv.throttle.fail(a.src)
+		a.srv.throttle.Fail(a.src)
 		log.Info("ssh auth failed", "err", err)
 		return nil, ErrAuthFailed
 	}

@@ -17,9 +17,6 @@ var (
 	ErrAuthFailed = errors.New("sftpd: authentication failed")
 	// ErrUnknownSession is logged (never sent) when a login names no session.
 	ErrUnknownSession = errors.New("sftpd: unknown session")
-	// ErrThrottled refuses a login attempt from a source that failed too
-	// often, without checking its credentials.
-	ErrThrottled = errors.New("sftpd: too many failed logins from this address")
 	// ErrExecNotSupported is the error a Session.Exec returns (wrapped, with
 	// the command) to refuse a command; the client sees its text on stderr.
 	ErrExecNotSupported = errors.New("command not supported")

@@ -133,8 +133,8 @@ func TestFailedLoginsSlowedDown(t *testing.T) {
 		}
 		took := time.Since(start)
 		t.Logf("attempt %d (%s) took %v", i+1, user, took)
-		if i >= throttleFree {
-			if want := throttleBase << (i - throttleFree); took < want {
+		if i >= loginPolicy.Free {
+			if want := loginPolicy.Base << (i - loginPolicy.Free); took < want {
 				t.Errorf("attempt %d took %v; want at least %v", i+1, took, want)
 			}
 		}

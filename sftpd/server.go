@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/storage-agent/storage-agent/proxy/throttle"
 	"log/slog"
 	"net"
 	"sync"
@@ -35,7 +36,7 @@ type Server struct {
 	decoyKey         []byte // HMAC key for verifying tokens of unknown sessions
 
 	// state, shared by all connections; each guards itself
-	throttle *throttle
+	throttle *throttle.Throttle
 	bufs     sync.Pool // *[]byte of relayBufSize, reused across channels
 }
 
@@ -61,7 +62,7 @@ func New(opts Options) (*Server, error) {
 		log:              opts.Logger,
 		handshakeTimeout: opts.HandshakeTimeout,
 		decoyKey:         decoy,
-		throttle:         newThrottle(time.Now),
+		throttle:         throttle.New(loginPolicy, time.Now),
 	}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -143,3 +144,8 @@ func transientAcceptError(err error) bool {
 		errors.Is(err, syscall.ENOBUFS) || errors.Is(err, syscall.ENOMEM) ||
 		errors.Is(err, syscall.ECONNABORTED)
 }
+
+// loginPolicy slows token guessing over SSH: three free failures per
+// source, then 250 ms doubling to 4 s; queues over 10 s are refused.
+var loginPolicy = throttle.Policy{Free: 3, Base: 250 * time.Millisecond, Max: 4 * time.Second,
+	Window: time.Minute, Queue: 10 * time.Second, Entries: 4096}

@@ -71,7 +71,7 @@ func sourceAddr(c *gin.Context) netip.Addr {
 // session token; a bare JWT on success, 403 otherwise, slowed per source.
 func (s *Server) login(c *gin.Context) {
 	src := sourceAddr(c)
-	if err := s.limiter.wait(c.Request.Context(), src); err != nil {
+	if err := s.limiter.Wait(c.Request.Context(), src); err != nil {
 		fail(c, http.StatusTooManyRequests)
 		return
 	}
@@ -91,7 +91,7 @@ func (s *Server) login(c *gin.Context) {
 	}
 	sess, found := s.opts.Lookup(in.Username)
 	if !found || sess.VerifyToken(in.Password) != nil {
-		s.limiter.failed(src)
+		s.limiter.Fail(src)
 		fail(c, http.StatusForbidden)
 		return
 	}
@@ -117,13 +117,13 @@ func (s *Server) renew(c *gin.Context) {
 // single-use login token, sets the auth cookie and sends the browser to /.
 func (s *Server) loginLink(c *gin.Context) {
 	src := sourceAddr(c)
-	if err := s.limiter.wait(c.Request.Context(), src); err != nil {
+	if err := s.limiter.Wait(c.Request.Context(), src); err != nil {
 		fail(c, http.StatusTooManyRequests)
 		return
 	}
 	sess, err := s.opts.Redeem(c.Query("token"))
 	if err != nil {
-		s.limiter.failed(src)
+		s.limiter.Fail(src)
 		fail(c, http.StatusForbidden)
 		return
 	}

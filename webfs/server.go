@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"github.com/storage-agent/storage-agent/proxy/throttle"
 	"io"
 	"log/slog"
 	"net"
@@ -63,7 +64,7 @@ type Server struct {
 	key     []byte // HS256 key of web JWTs, fresh per daemon start
 	certs   *certStore
 	handler http.Handler
-	limiter *loginThrottle
+	limiter *throttle.Throttle
 	prefs   prefsStore
 }
 
@@ -86,7 +87,7 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{opts: opts, log: log, key: make([]byte, 32), certs: certs, limiter: newLoginThrottle(time.Now)}
+	s := &Server{opts: opts, log: log, key: make([]byte, 32), certs: certs, limiter: throttle.New(loginPolicy, time.Now)}
 	rand.Read(s.key)
 	s.handler = s.routes()
 	return s, nil
@@ -184,3 +185,9 @@ func (s *Server) routes() http.Handler {
 	api.GET("/preview/:size/*path", notImplemented)
 	return r
 }
+
+// loginPolicy slows token guessing on /api/login: five free failures per
+// source (browsers retry), then 200 ms doubling to 5 s; queues over 15 s
+// are refused with 429.
+var loginPolicy = throttle.Policy{Free: 5, Base: 200 * time.Millisecond, Max: 5 * time.Second,
+	Window: time.Minute, Queue: 15 * time.Second, Entries: 4096}

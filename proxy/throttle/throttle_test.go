@@ -1,4 +1,4 @@
-package sftpd
+package throttle
 
 import (
 	"context"
@@ -7,6 +7,10 @@ import (
 	"testing"
 	"time"
 )
+
+// testPolicy is the SSH server's policy.
+var testPolicy = Policy{Free: 3, Base: 250 * time.Millisecond, Max: 4 * time.Second,
+	Window: time.Minute, Queue: 10 * time.Second, Entries: 4096}
 
 // fakeClock is a settable time source.
 type fakeClock struct{ t time.Time }
@@ -17,7 +21,7 @@ func (c *fakeClock) advance(d time.Duration) { c.t = c.t.Add(d) }
 func TestThrottle(t *testing.T) {
 	t.Parallel()
 	clock := &fakeClock{t: time.Unix(1e9, 0)}
-	th := newThrottle(clock.now)
+	th := New(testPolicy, clock.now)
 	src := netip.MustParseAddr("192.0.2.1")
 	other := netip.MustParseAddr("192.0.2.2")
 
@@ -27,15 +31,15 @@ func TestThrottle(t *testing.T) {
 			t.Errorf("reserve(%s) = %v, %v; want %v", addr, got, err, want)
 		}
 	}
-	for range throttleFree {
+	for range testPolicy.Free {
 		reserve(src, 0)
-		th.fail(src)
+		th.Fail(src)
 	}
 	// Each further attempt waits; failures double the step up to the cap.
 	for _, want := range []time.Duration{250 * time.Millisecond, 500 * time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second, 4 * time.Second} {
 		reserve(src, want)
 		clock.advance(want)
-		th.fail(src)
+		th.Fail(src)
 	}
 	reserve(other, 0) // other sources are not affected
 
@@ -49,34 +53,34 @@ func TestThrottle(t *testing.T) {
 	}
 
 	// A quiet window forgives everything.
-	clock.advance(throttleWindow + 20*time.Second)
+	clock.advance(testPolicy.Window + 20*time.Second)
 	reserve(src, 0)
-	th.fail(src)
+	th.Fail(src)
 	reserve(src, 0)
 }
 
 func TestThrottleBounded(t *testing.T) {
 	t.Parallel()
 	clock := &fakeClock{t: time.Unix(1e9, 0)}
-	th := newThrottle(clock.now)
-	for i := range throttleEntries + 500 {
-		th.fail(netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)}))
+	th := New(testPolicy, clock.now)
+	for i := range testPolicy.Entries + 500 {
+		th.Fail(netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)}))
 	}
-	if n := len(th.bySrc); n > throttleEntries {
-		t.Errorf("throttle remembers %d sources, limit %d", n, throttleEntries)
+	if n := len(th.bySrc); n > testPolicy.Entries {
+		t.Errorf("throttle remembers %d sources, limit %d", n, testPolicy.Entries)
 	}
 }
 
 func TestThrottleWaitCancelled(t *testing.T) {
 	t.Parallel()
-	th := newThrottle(time.Now)
+	th := New(testPolicy, time.Now)
 	src := netip.MustParseAddr("2001:db8::1")
-	for range throttleFree + 5 {
-		th.fail(src)
+	for range testPolicy.Free + 5 {
+		th.Fail(src)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := th.wait(ctx, src); !errors.Is(err, context.Canceled) {
+	if err := th.Wait(ctx, src); !errors.Is(err, context.Canceled) {
 		t.Errorf("wait = %v, want context.Canceled", err)
 	}
 }
