@@ -40,6 +40,7 @@ type env struct {
 	agentDir  string // host path of the session's folder
 	webURL    string // https://host:port of the daemon's webfs
 	keep      bool   // keep the work dir (and the daemon's log) after a failure
+	ramDir    string // a tmpfs directory for client-side downloads
 }
 
 func setup(ctx context.Context, o options) (*env, error) {
@@ -52,6 +53,11 @@ func setup(ctx context.Context, o options) (*env, error) {
 		}
 	}
 	e := &env{o: o, dir: dir}
+	var err error
+	if e.ramDir, err = os.MkdirTemp("/dev/shm", "sa-bench-"); err != nil {
+		e.ramDir = filepath.Join(dir, "ram") // no tmpfs: the disk will do
+		_ = os.MkdirAll(e.ramDir, 0o755)
+	}
 	ok := false
 	defer func() {
 		if !ok {
@@ -294,6 +300,9 @@ func (e *env) close() {
 				c.Process.Kill()
 			}
 		}
+	}
+	if e.ramDir != "" {
+		os.RemoveAll(e.ramDir)
 	}
 	if e.o.workDir == "" && e.dir != "" && !e.keep {
 		os.RemoveAll(e.dir)
