@@ -3,6 +3,7 @@ package isolation
 import (
 	"context"
 	"errors"
+	"github.com/storage-agent/storage-agent/isolation/sandboxtest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -132,12 +133,12 @@ func TestCgroupLimitsContainAWorker(t *testing.T) {
 	}
 	defer bystander.Stop()
 
-	st := runInWorker(t, victim, "test-memhog")
+	st := runInWorker(t, victim, sandboxtest.MemHog)
 	if ws, ok := st.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
 		t.Fatalf("memory hog ended with %v, want SIGKILL from the OOM killer", st)
 	}
-	st = runInWorker(t, victim, "test-forkbomb")
-	if st.ExitCode() != 3 {
+	st = runInWorker(t, victim, sandboxtest.ForkBomb)
+	if st.ExitCode() != sandboxtest.ForkBombRefused {
 		t.Fatalf("fork bomb exit %d, want 3 (the pids limit refused forks)", st.ExitCode())
 	}
 	c := sftpClient(t, bystander)

@@ -9,13 +9,14 @@ import (
 
 	"github.com/opencontainers/runc/libcontainer"
 	"github.com/pkg/sftp"
+	"github.com/storage-agent/storage-agent/isolation/sandboxtest"
 )
 
 // TestMain lets the test binary serve as libcontainer's init and as the
 // worker, exactly as the daemon binary does.
 func TestMain(m *testing.M) {
 	RunChildRole()
-	runTestRole()
+	sandboxtest.RunRole(workerPath)
 	os.Exit(m.Run())
 }
 
@@ -83,42 +84,6 @@ func sftpClient(t *testing.T, w *Worker) *sftp.Client {
 	}
 	t.Cleanup(func() { c.Close() })
 	return c
-}
-
-// runTestRole gives the test binary extra roles to run inside a worker's
-// sandbox (via runInWorker); the daemon binary has none of them.
-func runTestRole() {
-	if len(os.Args) < 2 {
-		return
-	}
-	switch os.Args[1] {
-	case "test-memhog":
-		var keep [][]byte
-		for {
-			b := make([]byte, 16<<20)
-			for i := range b {
-				b[i] = 1
-			}
-			keep = append(keep, b)
-		}
-	case "test-forkbomb":
-		failed := 0
-		for range 200 {
-			p, err := os.StartProcess(workerPath, []string{workerPath, "test-sleep"}, &os.ProcAttr{})
-			if err != nil {
-				failed++
-				continue
-			}
-			_ = p
-		}
-		if failed == 0 {
-			os.Exit(0) // the pids limit never bit
-		}
-		os.Exit(3)
-	case "test-sleep":
-		time.Sleep(time.Minute)
-		os.Exit(0)
-	}
 }
 
 // runInWorker runs the test binary with role args inside w's sandbox, as

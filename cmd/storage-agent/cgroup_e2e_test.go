@@ -3,46 +3,13 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/storage-agent/storage-agent/isolation/sandboxtest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
-
-// runTestRole gives the test binary roles to run inside a session's
-// sandbox; the daemon binary has none of them.
-func runTestRole() {
-	if len(os.Args) < 2 {
-		return
-	}
-	switch os.Args[1] {
-	case "test-memhog":
-		var keep [][]byte
-		for {
-			b := make([]byte, 16<<20)
-			for i := range b {
-				b[i] = 1
-			}
-			keep = append(keep, b)
-		}
-	case "test-forkbomb":
-		failed := 0
-		for range 200 {
-			if _, err := os.StartProcess("/dev/.storage-agent-worker", []string{"x", "test-sleep"}, &os.ProcAttr{}); err != nil {
-				failed++
-			}
-		}
-		if failed == 0 {
-			os.Exit(0)
-		}
-		os.Exit(3)
-	case "test-sleep":
-		time.Sleep(time.Minute)
-		os.Exit(0)
-	}
-}
 
 // intoSandbox runs the worker binary with a test role inside session id's
 // sandbox: joined to its cgroups first, then to its namespaces, as its uid.
@@ -97,12 +64,12 @@ func TestCgroupStopsHogsWhileOthersServe(t *testing.T) {
 	victim := d.openSession("hog-user", []map[string]any{mount(vfid, "data")}, map[string]any{"ssh_public_keys": []string{key.public}})
 	other := d.openSession("calm-user", []map[string]any{mount(vfid, "data")}, map[string]any{"ssh_public_keys": []string{key.public}})
 
-	out, code := intoSandbox(t, d, victim.ID, "test-memhog")
+	out, code := intoSandbox(t, d, victim.ID, sandboxtest.MemHog)
 	if code != 137 && code != -1 {
 		t.Fatalf("memory hog exit %d, want killed by the OOM killer:\n%s", code, out)
 	}
-	out, code = intoSandbox(t, d, victim.ID, "test-forkbomb")
-	if code != 3 {
+	out, code = intoSandbox(t, d, victim.ID, sandboxtest.ForkBomb)
+	if code != sandboxtest.ForkBombRefused {
 		t.Fatalf("fork bomb exit %d, want 3 (the pids limit refused forks):\n%s", code, out)
 	}
 	for _, s := range []sessionInfo{other, victim} {

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/storage-agent/storage-agent/isolation"
+	"github.com/storage-agent/storage-agent/isolation/sandboxtest"
 )
 
 // The end-to-end tests run the real daemon: this test binary re-executes
@@ -29,7 +30,7 @@ const daemonEnv = "SA_E2E_DAEMON"
 
 func TestMain(m *testing.M) {
 	isolation.RunChildRole()
-	runTestRole()
+	sandboxtest.RunRole("/dev/.storage-agent-worker")
 	if os.Getenv(daemonEnv) == "1" {
 		ctx, stop := signalContext()
 		code := run(ctx, os.Args[1:], os.Environ(), os.Stdout, os.Stderr)
