@@ -204,21 +204,7 @@ func (d *daemon) api(method, path string, body any, out any) (int, http.Header, 
 
 func (d *daemon) apiWithSecret(secret, method, path string, body any, out any) (int, http.Header, []byte) {
 	d.t.Helper()
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		rd = strings.NewReader(b)
-	case []byte:
-		rd = bytes.NewReader(b)
-	default:
-		js, err := json.Marshal(b)
-		if err != nil {
-			d.t.Fatal(err)
-		}
-		rd = bytes.NewReader(js)
-	}
-	req, err := http.NewRequest(method, d.mgrURL+path, rd)
+	req, err := http.NewRequest(method, d.mgrURL+path, bodyReader(d.t, body))
 	if err != nil {
 		d.t.Fatal(err)
 	}
@@ -238,6 +224,27 @@ func (d *daemon) apiWithSecret(secret, method, path string, body any, out any) (
 		}
 	}
 	return resp.StatusCode, resp.Header, data
+}
+
+// bodyReader turns a test request body into a reader: nil for none, a
+// string, bytes or a reader as they are, anything else as JSON.
+func bodyReader(t *testing.T, body any) io.Reader {
+	t.Helper()
+	switch b := body.(type) {
+	case nil:
+		return nil
+	case string:
+		return strings.NewReader(b)
+	case []byte:
+		return bytes.NewReader(b)
+	case io.Reader:
+		return b
+	}
+	js, err := json.Marshal(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bytes.NewReader(js)
 }
 
 // folder creates a vfolder through the API and returns its vfid and host path.

@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"crypto/tls"
 	"crypto/x509"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 )
@@ -80,17 +78,7 @@ func (w *webClient) req(method, path string, body any, hdr map[string]string) (i
 // resp is req returning the whole response (body unread).
 func (w *webClient) resp(method, path string, body any, hdr map[string]string) *http.Response {
 	w.t.Helper()
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		rd = strings.NewReader(b)
-	case []byte:
-		rd = bytes.NewReader(b)
-	case io.Reader:
-		rd = b
-	}
-	req, err := http.NewRequest(method, w.base+path, rd)
+	req, err := http.NewRequest(method, w.base+path, bodyReader(w.t, body))
 	if err != nil {
 		w.t.Fatal(err)
 	}
