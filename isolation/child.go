@@ -78,8 +78,8 @@ func runWorker(specArg string) error {
 			go serveSFTP(sfs, files[0])
 		case req.Op == opExec && len(files) == 2:
 			go serveExec(sfs, req.Command, files[0], files[1])
-		case req.Op == opWeb && len(files) == 1:
-			go serveWeb(sfs, req.Command, files[0])
+		case req.Op == opWeb && (len(files) == 1 || len(files) == 2):
+			go serveWeb(sfs, req.Command, files[0], files[1:]...)
 		default:
 			closeFiles(files)
 		}

@@ -127,6 +127,10 @@ func recvRequest(fd int, buf, oob []byte) (request, []*os.File, error) {
 				continue
 			}
 			for _, fd := range fds {
+				// Non-blocking before NewFile: the File is then served by
+				// Go's poller, so waiting on it never holds a thread (the
+				// worker's threads count against its pids limit).
+				_ = unix.SetNonblock(fd, true)
 				files = append(files, os.NewFile(uintptr(fd), "stream"))
 			}
 		}

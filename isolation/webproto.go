@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"net"
+	"os"
 	"strings"
 	"time"
 
@@ -87,10 +88,27 @@ func (w *Worker) Web(ctx context.Context, req WebRequest, body io.Reader) (WebRe
 	if err != nil {
 		return WebReply{}, nil, err
 	}
-	err = w.send(request{Op: opWeb, Command: string(cmd)}, remote)
-	remote.Close()
+	files := []*os.File{remote}
+	// A raw read's bytes come through a pipe: the worker splices file
+	// pages into it without copying them, and reading it here is the one
+	// copy, as when a web server reads a file itself.
+	var pipeR *os.File
+	if req.Op == WebRead {
+		var pipeW *os.File
+		if pipeR, pipeW, err = newDataPipe(); err != nil {
+			local.Close()
+			remote.Close()
+			return WebReply{}, nil, err
+		}
+		files = append(files, pipeW)
+	}
+	err = w.send(request{Op: opWeb, Command: string(cmd)}, files...)
+	closeFiles(files)
 	if err != nil {
 		local.Close()
+		if pipeR != nil {
+			pipeR.Close()
+		}
 		return WebReply{}, nil, err
 	}
 	conn, err := streamConn(local)
@@ -110,6 +128,9 @@ func (w *Worker) Web(ctx context.Context, req WebRequest, body io.Reader) (WebRe
 	if err != nil {
 		stop()
 		conn.Close()
+		if pipeR != nil {
+			pipeR.Close()
+		}
 		if ctx.Err() != nil {
 			return WebReply{}, nil, ctx.Err()
 		}
@@ -119,25 +140,47 @@ func (w *Worker) Web(ctx context.Context, req WebRequest, body io.Reader) (WebRe
 	if err := json.Unmarshal(line, &rep); err != nil {
 		stop()
 		conn.Close()
+		if pipeR != nil {
+			pipeR.Close()
+		}
 		return WebReply{}, nil, fmt.Errorf("isolation: decode web reply: %w", err)
+	}
+	if pipeR != nil {
+		return rep, &webPayload{Reader: pipeR, conn: conn, pipe: pipeR, stop: stop}, nil
 	}
 	return rep, &webPayload{Reader: br, conn: conn, stop: stop}, nil
 }
 
-// webPayload is the rest of a web stream after the reply line.
+// dataPipeSize is the pipe buffer of a raw read (the kernel's default
+// pipe-max-size is 1 MiB).
+const dataPipeSize = 1 << 20
+
+// newDataPipe makes a pipe for a raw read's bytes, with a large buffer so
+// the worker can splice well ahead of the reader.
+func newDataPipe() (r, w *os.File, err error) {
+	r, w, err = os.Pipe()
+	if err != nil {
+		return nil, nil, fmt.Errorf("isolation: data pipe: %w", err)
+	}
+	_, _ = unix.FcntlInt(w.Fd(), unix.F_SETPIPE_SZ, dataPipeSize) // best effort
+	return r, w, nil
+}
+
+// webPayload is the rest of a web stream after the reply line, or the
+// data pipe of a raw read.
 type webPayload struct {
 	io.Reader
 	conn *net.UnixConn
+	pipe *os.File // nil unless a raw read
 	stop func() bool
 }
 
-// WriteTo lets io.Copy hand big buffers straight through.
-func (p *webPayload) WriteTo(w io.Writer) (int64, error) {
-	return p.Reader.(*bufio.Reader).WriteTo(w)
-}
-
+// Close ends the operation (the worker sees the stream close).
 func (p *webPayload) Close() error {
 	p.stop()
+	if p.pipe != nil {
+		p.pipe.Close()
+	}
 	return p.conn.Close()
 }
 

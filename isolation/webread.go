@@ -1,6 +1,7 @@
 package isolation
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -59,11 +60,53 @@ func (c *webCall) read() error {
 	if err := c.reply(WebReply{Size: n, ModTime: fi.ModTime()}); err != nil {
 		return nil
 	}
+	if c.pipe != nil {
+		_ = spliceToPipe(c.pipe, f, off, n)
+		return nil
+	}
 	if _, err := f.Seek(off, io.SeekStart); err != nil {
 		return nil
 	}
 	_, _ = io.Copy(c.conn, io.LimitReader(f, n))
 	return nil
+}
+
+// spliceToPipe moves n bytes of f from off into pipe by reference
+// (splice(2)): the file's pages are not copied here; the daemon's read of
+// the pipe is the only copy. A reader gone away (EPIPE) just ends it.
+func spliceToPipe(pipe, f *os.File, off, n int64) error {
+	rc, err := pipe.SyscallConn()
+	if err != nil {
+		return fmt.Errorf("data pipe: %w", err)
+	}
+	ffd := int(f.Fd())
+	var spliceErr error
+	// Write calls the func again once the pipe is writable whenever it
+	// returns false (EAGAIN); no thread blocks meanwhile.
+	err = rc.Write(func(pfd uintptr) bool {
+		for n > 0 {
+			moved, err := unix.Splice(ffd, &off, int(pfd), nil, int(min(n, dataPipeSize)),
+				unix.SPLICE_F_MOVE|unix.SPLICE_F_MORE|unix.SPLICE_F_NONBLOCK)
+			switch {
+			case errors.Is(err, unix.EINTR):
+				continue
+			case errors.Is(err, unix.EAGAIN):
+				return false
+			case err != nil:
+				spliceErr = fmt.Errorf("splice: %w", err)
+				return true
+			case moved == 0:
+				spliceErr = io.ErrUnexpectedEOF // the file shrank under us
+				return true
+			}
+			n -= moved
+		}
+		return true
+	})
+	if spliceErr != nil {
+		return spliceErr
+	}
+	return err
 }
 
 // usage reports the filesystem holding Path (the first mount for "/").

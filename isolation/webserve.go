@@ -22,16 +22,23 @@ type webCall struct {
 	req  WebRequest
 	conn *net.UnixConn
 	body *bufio.Reader // the request body sent by the daemon
+	pipe *os.File      // a raw read's data pipe (see Worker.Web); may be nil
 }
 
-// serveWeb answers one web request (see opWeb).
-func serveWeb(sfs *sessionFS, command string, f *os.File) {
+// serveWeb answers one web request (see opWeb); a raw read may come with a
+// data pipe for its bytes.
+func serveWeb(sfs *sessionFS, command string, f *os.File, extra ...*os.File) {
 	conn, err := streamConn(f)
 	if err != nil {
+		closeFiles(extra)
 		return
 	}
 	defer conn.Close()
 	c := &webCall{sfs: sfs, conn: conn}
+	if len(extra) > 0 {
+		c.pipe = extra[0]
+		defer c.pipe.Close()
+	}
 	if err := json.Unmarshal([]byte(command), &c.req); err != nil {
 		c.fail(fmt.Errorf("decode: %w: %w", errWebBadRequest, err))
 		return
