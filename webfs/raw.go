@@ -78,6 +78,13 @@ func (s *Server) raw(c *gin.Context) {
 	}
 	defer payload.Close()
 	c.Status(status)
+	if n >= corkThreshold {
+		uncork := cork(c.Request.Context())
+		defer func() {
+			c.Writer.Flush() // the last bytes into the socket, then send them
+			uncork()
+		}()
+	}
 	relay(c.Writer, payload)
 }
 

@@ -125,6 +125,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 		// A non-nil empty map keeps net/http from adding HTTP/2 by itself.
 		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
+		// Handlers that stream big bodies reach the TCP socket (see cork).
+		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
+			return context.WithValue(ctx, connKey{}, c)
+		},
 	}
 	stop := context.AfterFunc(ctx, func() {
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
