@@ -104,7 +104,7 @@ func benchWebDownload(ctx context.Context, e *env, w *webBench, r *report) error
 	var ours, ref []time.Duration
 	for i := 0; i < e.o.rounds; i++ {
 		for j := range 2 {
-			syncDisks()
+			e.settle()
 			if (i+j)%2 == 0 {
 				d, err := curlGet(ctx, w.ca, w.base+"/api/raw/data/big.bin", "X-Auth: "+w.token)
 				if err != nil {
@@ -209,14 +209,14 @@ func benchWebUpload(ctx context.Context, e *env, w *webBench, r *report) error {
 	_, ref := e.targets()
 	var ours, refs []time.Duration
 	for i := 0; i < e.o.rounds; i++ {
-		syncDisks()
+		e.settle()
 		os.Remove(filepath.Join(e.agentDir, "tus.bin"))
 		start := time.Now()
 		if err := w.tusUpload(e.bigFile, "/data/tus.bin"); err != nil {
 			return err
 		}
 		ours = append(ours, time.Since(start))
-		syncDisks()
+		e.settle()
 		os.Remove(filepath.Join(ref.host, "put.bin"))
 		d, err := e.sftpClient(ctx, ref.port, ref.login, "put "+e.bigFile+" "+ref.dir+"/put.bin\n")
 		if err != nil {
