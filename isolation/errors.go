@@ -10,8 +10,6 @@ var (
 	ErrWorkerGone = errors.New("isolation: worker is gone")
 	// ErrRequestTooLarge means a request does not fit one control message.
 	ErrRequestTooLarge = errors.New("isolation: request too large")
-	// ErrExecRefused means the worker does not serve that command.
-	ErrExecRefused = errors.New("isolation: command not available")
 
 	errControlClosed = errors.New("isolation: control socket closed")
 )

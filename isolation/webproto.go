@@ -74,9 +74,6 @@ type WebReply struct {
 	Path    string    `json:"path,omitempty"`   // copy/move: where it landed
 }
 
-// maxReplyLine bounds the reply line the daemon accepts.
-const maxReplyLine = 64 << 10
-
 // Web runs one file operation in the worker. body, if non-nil, is sent
 // first (uploads). The returned reader holds the payload; close it.
 func (w *Worker) Web(ctx context.Context, req WebRequest, body io.Reader) (WebReply, io.ReadCloser, error) {

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
-	"io"
 	"io/fs"
 	"net"
 	"os"
@@ -141,7 +140,3 @@ func (s *sessionFS) resolveWeb(p string, write bool) (webPath, error) {
 
 // hidden reports whether a directory entry is webfs's own and not listed.
 func hidden(dirRel, name string) bool { return dirRel == "." && name == uploadsDir }
-
-// drain discards the rest of the request body so a daemon blocked on
-// sending it moves on to read the reply.
-func (c *webCall) drain() { _, _ = io.Copy(io.Discard, c.body) }

@@ -103,13 +103,3 @@ func (d *daemon) sftpBatch(t *testing.T, s sessionInfo, a sshAuth, batch string)
 	args := append(append(append([]string{}, auth...), commonSSHOptions()...), "-P", d.sftpPort, "-b", "-", s.ID+"@127.0.0.1")
 	return runClient(t, 5*time.Minute, env, batch, "sftp", args...)
 }
-
-// ssh runs the real ssh client against session s with a remote command.
-func (d *daemon) ssh(t *testing.T, s sessionInfo, a sshAuth, extra ...string) (string, string, error) {
-	t.Helper()
-	auth, env := authArgs(t, a)
-	args := append(append(append([]string{}, auth...), commonSSHOptions()...), "-p", d.sftpPort)
-	args = append(args, extra...)
-	args = append(args, s.ID+"@127.0.0.1")
-	return runClient(t, time.Minute, env, "", "ssh", args...)
-}
