@@ -114,8 +114,10 @@ func serveSFTP(sfs *sessionFS, f *os.File) {
 	}
 	defer conn.Close()
 	h := sftp.Handlers{FileGet: sfs, FilePut: sfs, FileCmd: sfs, FileList: sfs}
-	stream := newBufferedStream(conn)
-	srv := sftp.NewRequestServer(stream, h, sftp.WithRSAllocator(), sftp.WithStartDirectory("/"))
+	stream := newSFTPStream(conn)
+	srv := sftp.NewRequestServer(stream, h, sftp.WithRSAllocator(), sftp.WithStartDirectory("/"),
+		sftp.WithRSMaxTxPacket(sftpMaxIO)) // what limits@openssh.com promises
+
 	_ = srv.Serve()
 	srv.Close()
 	_ = stream.w.Close()

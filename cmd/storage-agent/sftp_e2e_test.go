@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // writeRandomFile writes size random bytes and returns the file's sha256.
@@ -184,5 +185,31 @@ func TestSFTPEscapesSeeNothingOfTheHost(t *testing.T) {
 		if strings.Contains(out, "passwd") || strings.Contains(out, "bin") {
 			t.Errorf("cd %s shows host entries:\n%s", dir, out)
 		}
+	}
+}
+
+// TestSFTPNegotiatesLargeRequests checks that stock sftp learns our limits
+// (limits@openssh.com, answered by the worker's stream) and moves a file in
+// 255 KiB requests, as it does with OpenSSH's sftp-server, intact.
+func TestSFTPNegotiatesLargeRequests(t *testing.T) {
+	d := shared(t)
+	key := testKey(t)
+	vfid, host := d.folder("limits-user", "data")
+	s := d.openSession("limits-user", []map[string]any{{"volume": "local", "vfid": vfid, "name": "data"}},
+		map[string]any{"ssh_public_keys": []string{key.public}})
+	local := t.TempDir()
+	src, back := filepath.Join(local, "src"), filepath.Join(local, "back")
+	want := writeRandomFile(t, src, 3<<20+12345)
+	auth, env := authArgs(t, sshAuth{keyFile: key.private})
+	args := append(append(append([]string{"-vvv"}, auth...), commonSSHOptions()...), "-P", d.sftpPort, "-b", "-", s.ID+"@127.0.0.1")
+	_, errOut, err := runClient(t, time.Minute, env, "put "+src+" /data/f\nget /data/f "+back+"\n", "sftp", args...)
+	if err != nil {
+		t.Fatalf("sftp: %v\n%s", err, errOut)
+	}
+	if !strings.Contains(errOut, "server upload/download buffer sizes 261120 / 261120") {
+		t.Fatalf("client did not learn the server's limits:\n%s", errOut)
+	}
+	if fileSum(t, back) != want || fileSum(t, filepath.Join(host, "f")) != want {
+		t.Fatal("file changed in transit")
 	}
 }
