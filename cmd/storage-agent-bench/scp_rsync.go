@@ -75,14 +75,32 @@ func benchTree(ctx context.Context, e *env, r *report) error {
 		return e.client(ctx, "rsync", e.rsyncArgs(t, tree+"/", t.login+"@127.0.0.1:"+t.dir+"/tree/")...)
 	}
 	fmt.Fprintln(os.Stderr, "-- rsync -a push 10k files")
-	ours, ref, err := alternate(ctx, e, func(t target) (time.Duration, error) {
-		if err := os.RemoveAll(filepath.Join(t.host, "tree")); err != nil {
-			return 0, err
+	// Each round pushes into a directory never used before: deleting the
+	// last round's 10,000 files first sent ext4's inode allocator scanning
+	// past recently deleted inodes (find_inode_bit -> recently_deleted),
+	// 4.7 s per push for either server against 0.5-0.9 s. The last round's
+	// tree becomes "tree" for the pull and the resync; the others go at the end.
+	rounds := map[string]int{}
+	var pushed []string
+	defer func() {
+		for _, dir := range pushed {
+			os.RemoveAll(dir)
 		}
-		return push(t)
+	}()
+	ours, ref, err := alternate(ctx, e, func(t target) (time.Duration, error) {
+		rounds[t.name]++
+		name := fmt.Sprintf("tree-%d", rounds[t.name])
+		pushed = append(pushed, filepath.Join(t.host, name))
+		return e.client(ctx, "rsync", e.rsyncArgs(t, tree+"/", t.login+"@127.0.0.1:"+t.dir+"/"+name+"/")...)
 	})
 	if err != nil {
 		return err
+	}
+	for _, t := range targetPair(e) {
+		last := filepath.Join(t.host, fmt.Sprintf("tree-%d", rounds[t.name]))
+		if err := os.Rename(last, filepath.Join(t.host, "tree")); err != nil {
+			return err
+		}
 	}
 	r.throughput("rsync -a push 10k files", size, ours, ref, 1.0)
 

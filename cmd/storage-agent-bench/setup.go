@@ -147,6 +147,7 @@ UsePAM no
 StrictModes no
 Ciphers aes128-gcm@openssh.com,aes256-gcm@openssh.com,chacha20-poly1305@openssh.com
 Subsystem sftp /usr/lib/openssh/sftp-server
+LogLevel ERROR
 `, e.sshdPort, hostKey, d, d)
 	cfgFile := filepath.Join(d, "sshd_config")
 	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {

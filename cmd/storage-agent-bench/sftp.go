@@ -57,6 +57,9 @@ type target struct {
 	host  string // the same directory on this host
 }
 
+// targetPair is targets as a slice.
+func targetPair(e *env) []target { a, b := e.targets(); return []target{a, b} }
+
 func (e *env) targets() (ours, ref target) {
 	u, _ := user.Current()
 	return target{"storage-agent", e.agentPort, e.session, "/data", e.agentDir},
