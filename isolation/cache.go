@@ -57,22 +57,6 @@ func (w *Worker) dropCache() error {
 	return os.WriteFile(filepath.Join(dir, "memory.force_empty"), []byte("0"), 0)
 }
 
-// dropCacheInBackground runs dropCache unless one is running. Not waiting
-// keeps dirty pages off the command's clock: reclaiming them waits for the
-// disk, which made a 1 GiB rsync push 20% slower than sshd's, whose pushes
-// end with their pages still dirty in memory.
-func (w *Worker) dropCacheInBackground() {
-	if !w.dropping.CompareAndSwap(false, true) {
-		return
-	}
-	go func() {
-		defer w.dropping.Store(false)
-		if err := w.dropCache(); err != nil {
-			w.m.log.Debug("dropping page cache failed", "session", w.id, "err", err)
-		}
-	}()
-}
-
 // memoryStat reads one counter of a cgroup's memory.stat.
 func memoryStat(dir, key string) (uint64, error) {
 	data, err := os.ReadFile(filepath.Join(dir, "memory.stat"))

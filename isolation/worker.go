@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/opencontainers/runc/libcontainer"
@@ -33,8 +32,6 @@ type Worker struct {
 	done     chan struct{} // closed when the worker process has exited
 	stopOnce sync.Once
 	stopErr  error
-
-	dropping atomic.Bool // a dropCache runs
 
 	mu      sync.RWMutex // guards control against close while sending
 	control *os.File     // daemon's end of the control socket; nil once stopped
@@ -306,7 +303,11 @@ func (w *Worker) Exec(ctx context.Context, command string, stdio Stdio) (int, er
 	buf := make([]byte, 256<<10)
 	_, _ = io.CopyBuffer(out, data, buf)
 	<-stderrDone
-	w.dropCacheInBackground()
+	// Before the status goes out, so the session's next command finds its
+	// memory free.
+	if err := w.dropCache(); err != nil {
+		w.m.log.Debug("dropping page cache failed", "session", w.id, "err", err)
+	}
 	if status < 0 {
 		if ctx.Err() != nil {
 			return -1, ctx.Err()
