@@ -303,11 +303,6 @@ func (w *Worker) Exec(ctx context.Context, command string, stdio Stdio) (int, er
 	buf := make([]byte, 256<<10)
 	_, _ = io.CopyBuffer(out, data, buf)
 	<-stderrDone
-	// Before the status goes out, so the session's next command finds its
-	// memory free.
-	if err := w.dropCache(); err != nil {
-		w.m.log.Debug("dropping page cache failed", "session", w.id, "err", err)
-	}
 	if status < 0 {
 		if ctx.Err() != nil {
 			return -1, ctx.Err()
