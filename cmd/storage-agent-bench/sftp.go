@@ -160,5 +160,8 @@ func benchSFTPPut(ctx context.Context, e *env, r *report) error {
 		return err
 	}
 	r.throughput("sftp put 1 GiB", e.o.bigSize, ours, ref, 1.0)
+	for _, t := range targetPair(e) { // see benchSCPRsync: uploads go before the next step
+		os.Remove(filepath.Join(t.host, "put.bin"))
+	}
 	return nil
 }
