@@ -36,11 +36,12 @@ type env struct {
 	mgrURL    string
 	secret    string
 	agentPort string
-	session   string // id of the benchmark session
-	agentDir  string // host path of the session's folder
-	webURL    string // https://host:port of the daemon's webfs
-	keep      bool   // keep the work dir (and the daemon's log) after a failure
-	ramDir    string // a tmpfs directory for client-side downloads
+	session   string   // id of the benchmark session
+	agentDir  string   // host path of the session's folder
+	webURL    string   // https://host:port of the daemon's webfs
+	keep      bool     // keep the work dir (and the daemon's log) after a failure
+	ramDir    string   // a tmpfs directory for client-side downloads
+	fs        *freshFS // mounted on dir, or nil
 }
 
 func setup(ctx context.Context, o options) (*env, error) {
@@ -54,6 +55,13 @@ func setup(ctx context.Context, o options) (*env, error) {
 	}
 	e := &env{o: o, dir: dir}
 	var err error
+	if o.workDir == "" && os.Geteuid() == 0 {
+		if e.fs, err = newFreshFS(dir); err != nil {
+			fmt.Fprintf(os.Stderr, "bench: no fresh filesystem (%v); file creation may measure the host's\n", err)
+			e.fs = nil
+		}
+	}
+	fmt.Fprintf(os.Stderr, "bench: files on %s\n", e.fs.describe())
 	if e.ramDir, err = os.MkdirTemp("/dev/shm", "sa-bench-"); err != nil {
 		e.ramDir = filepath.Join(dir, "ram") // no tmpfs: the disk will do
 		_ = os.MkdirAll(e.ramDir, 0o755)
@@ -305,7 +313,12 @@ func (e *env) close() {
 	if e.ramDir != "" {
 		os.RemoveAll(e.ramDir)
 	}
-	if e.o.workDir == "" && e.dir != "" && !e.keep {
+	switch {
+	case e.keep: // the daemon's log stays where the failure message says
+	case e.fs != nil:
+		e.fs.close()
+		os.Remove(e.dir)
+	case e.o.workDir == "" && e.dir != "":
 		os.RemoveAll(e.dir)
 	}
 }
