@@ -60,6 +60,8 @@ func runWorker(specArg string) error {
 	if err != nil {
 		return err
 	}
+	// The worker is PID 1 of its namespace: one reaper for all children.
+	children := newReaper()
 	if err := sendRequest(controlFD, request{Op: opReady}); err != nil {
 		return err
 	}
@@ -77,7 +79,7 @@ func runWorker(specArg string) error {
 		case req.Op == opSFTP && len(files) == 1:
 			go serveSFTP(sfs, files[0])
 		case req.Op == opExec && len(files) == 2:
-			go serveExec(sfs, req.Command, files[0], files[1])
+			go serveExec(sfs, children, req.Command, files[0], files[1])
 		case req.Op == opWeb && (len(files) == 1 || len(files) == 2):
 			go serveWeb(sfs, req.Command, files[0], files[1:]...)
 		default:
@@ -126,7 +128,7 @@ func serveSFTP(sfs *sessionFS, f *os.File) {
 // serveExec answers an exec request: the command line is split like a
 // shell would (but nothing is expanded) and served by one of the commands
 // in runExec; the exit status follows the command's stderr on errF.
-func serveExec(sfs *sessionFS, command string, dataF, errF *os.File) {
+func serveExec(sfs *sessionFS, children *reaper, command string, dataF, errF *os.File) {
 	stderr, err := streamConn(errF)
 	if err != nil {
 		dataF.Close()
@@ -134,7 +136,7 @@ func serveExec(sfs *sessionFS, command string, dataF, errF *os.File) {
 	}
 	defer stderr.Close()
 	w := &frameWriter{w: stderr}
-	w.status(runExec(sfs, command, dataF, w))
+	w.status(runExec(sfs, children, command, dataF, w))
 }
 
 // frameWriter frames an exec's stderr so the exit status can follow it on

@@ -33,7 +33,7 @@ type execIO struct {
 // runExec serves one exec command line and returns its exit status. It
 // owns data, the exec's stdin/stdout stream, and closes it before it
 // returns, so the daemon sees EOF before the status.
-func runExec(sfs *sessionFS, command string, data *os.File, stderr io.Writer) int {
+func runExec(sfs *sessionFS, children *reaper, command string, data *os.File, stderr io.Writer) int {
 	words, err := splitWords(command)
 	if err != nil {
 		data.Close()
@@ -49,7 +49,7 @@ func runExec(sfs *sessionFS, command string, data *os.File, stderr io.Writer) in
 	name := commandName(argv[0])
 	switch name {
 	case "rsync":
-		return runRsync(argv, data, stderr)
+		return runRsync(children, argv, data, stderr)
 	case "scp", "md5sum", "sha1sum", "sha256sum", "sha512sum":
 	default:
 		data.Close()

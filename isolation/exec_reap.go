@@ -25,11 +25,9 @@ type reaper struct {
 	waiters map[int]chan syscall.WaitStatus // by pid; guarded by mu
 }
 
-// workerReaper returns the worker's one reaper, started on first use.
-// Reaping is process-wide by nature — one set of children, one wait4(-1)
-// loop — which is why this is the package's one piece of process state.
-var workerReaper = sync.OnceValue(newReaper)
-
+// newReaper starts the reaping loop. Reaping is process-wide by nature (one
+// set of children, one wait4(-1) loop): the worker makes one, at start, and
+// hands it to whatever starts programs.
 func newReaper() *reaper {
 	r := &reaper{waiters: make(map[int]chan syscall.WaitStatus)}
 	sig := make(chan os.Signal, 16)

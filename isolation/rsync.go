@@ -23,7 +23,7 @@ const (
 // runRsync checks an rsync server command line and runs it with the exec's
 // stream as its stdin and stdout, so file data moves between the sockets
 // and rsync without passing through the worker. It owns data.
-func runRsync(argv []string, data *os.File, stderr io.Writer) int {
+func runRsync(children *reaper, argv []string, data *os.File, stderr io.Writer) int {
 	defer data.Close()
 	mounts, err := sessionMountNames()
 	if err == nil {
@@ -50,7 +50,7 @@ func runRsync(argv []string, data *os.File, stderr io.Writer) int {
 		Files: []uintptr{data.Fd(), data.Fd(), errW.Fd()},
 		Sys:   &syscall.SysProcAttr{Setsid: true},
 	}
-	_, done, err := workerReaper().start(rsyncLoader, args, attr)
+	_, done, err := children.start(rsyncLoader, args, attr)
 	errW.Close()
 	if err != nil {
 		fmt.Fprintf(stderr, "storage-agent: rsync: start: %v\n", err)
