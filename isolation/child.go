@@ -119,7 +119,6 @@ func serveSFTP(sfs *sessionFS, f *os.File) {
 	stream := newSFTPStream(conn)
 	srv := sftp.NewRequestServer(stream, h, sftp.WithRSAllocator(), sftp.WithStartDirectory("/"),
 		sftp.WithRSMaxTxPacket(sftpMaxIO)) // what limits@openssh.com promises
-
 	_ = srv.Serve()
 	srv.Close()
 	_ = stream.w.Close()

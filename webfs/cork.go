@@ -23,6 +23,9 @@ func cork(ctx context.Context) (uncork func()) {
 	if tc, ok := c.(*tls.Conn); ok {
 		c = tc.NetConn()
 	}
+	if b, ok := c.(*recordBatcher); ok {
+		c = b.Conn
+	}
 	tcp, ok := c.(*net.TCPConn)
 	if !ok {
 		return func() {}

@@ -2,6 +2,8 @@ package webfs
 
 import (
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"path"
@@ -85,7 +87,36 @@ func (s *Server) raw(c *gin.Context) {
 			uncork()
 		}()
 	}
-	relay(c.Writer, payload)
+	conn, _ := c.Request.Context().Value(connKey{}).(net.Conn)
+	relayBatched(c.Writer, payload, batcherOf(conn))
+}
+
+// relayBatched copies a download's body like relay, holding the connection
+// while each chunk goes through TLS, so that its 16 records leave in one
+// write instead of 16. Measured on 1 GiB over loopback: see README.
+func relayBatched(w gin.ResponseWriter, r io.Reader, b *recordBatcher) {
+	if b == nil {
+		relay(w, r)
+		return
+	}
+	buf := make([]byte, copyBuffer)
+	for {
+		n, err := r.Read(buf)
+		if n > 0 {
+			b.hold()
+			_, werr := w.Write(buf[:n])
+			w.Flush() // what the HTTP layer buffered, into TLS, into the hold
+			if rerr := b.release(); werr == nil {
+				werr = rerr
+			}
+			if werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
 }
 
 // parseRange parses one "bytes=" range against size; several ranges are

@@ -136,9 +136,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		_ = srv.Shutdown(sctx)
 	})
 	defer stop()
-	// crypto/tls writes every 16 KiB record on its own; batching the
-	// connection underneath turns a download into few large writes.
-	err := srv.ServeTLS(ln, "", "")
+	// Under TLS, a recordBatcher per connection lets downloads send many
+	// records per syscall (see raw).
+	err := srv.Serve(tls.NewListener(batchListener{Listener: ln, bufs: newBatchBuffers()}, srv.TLSConfig))
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
 	}

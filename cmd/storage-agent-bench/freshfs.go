@@ -69,7 +69,7 @@ func (f *freshFS) close() {
 	os.Remove(f.image)
 }
 
-// describe says where the bench's files live, for the report's header.
+// describe says where the bench's files live, for its log.
 func (f *freshFS) describe() string {
 	if f == nil {
 		return "the host's filesystem"
