@@ -24,11 +24,11 @@ type sftpStream struct {
 	// held is a packet header whose payload is the next Write: a data
 	// reply goes out as one writev of both instead of a batched header and
 	// a direct payload, which cost a flusher hand-off per reply.
-	held     []byte
-	heldBuf  [64]byte
-	vec      net.Buffers
-	after    []byte // a limits reply to send once the held packet is out
-	versions bool   // the VERSION reply has gone out
+	held        []byte
+	heldBuf     [64]byte
+	vec         net.Buffers
+	after       []byte // a limits reply to send once the held packet is out
+	versionSent bool   // the VERSION reply has gone out
 }
 
 func newSFTPStream(c *net.UnixConn) *sftpStream {
@@ -83,8 +83,8 @@ func (s *sftpStream) send(pkt []byte) error {
 func (s *sftpStream) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.versions {
-		s.versions = true
+	if !s.versionSent {
+		s.versionSent = true
 		if v := withLimitsExtension(p); v != nil {
 			if _, err := s.w.Write(v); err != nil {
 				return 0, err
@@ -99,14 +99,22 @@ func (s *sftpStream) Write(p []byte) (int, error) {
 		return len(p), nil
 	}
 	if s.held == nil {
-		return s.write(p)
+		return s.write(nil, p)
 	}
 	header := s.held
 	s.held = nil
 	defer s.sendAfter()
+	return s.write(header, p)
+}
+
+// write sends header (which may be empty) and p: small replies into the
+// batch, large ones directly after what is queued, both in one writev.
+func (s *sftpStream) write(header, p []byte) (int, error) {
 	if len(p) < directWrite {
-		if _, err := s.w.Write(header); err != nil {
-			return 0, err
+		if len(header) > 0 {
+			if _, err := s.w.Write(header); err != nil {
+				return 0, err
+			}
 		}
 		return s.w.Write(p)
 	}
@@ -118,16 +126,6 @@ func (s *sftpStream) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	return len(p), nil
-}
-
-func (s *sftpStream) write(p []byte) (int, error) {
-	if len(p) < directWrite {
-		return s.w.Write(p)
-	}
-	if err := s.w.Flush(); err != nil {
-		return 0, err
-	}
-	return s.conn.Write(p)
 }
 
 func (s *sftpStream) sendAfter() {

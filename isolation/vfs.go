@@ -88,7 +88,12 @@ func (s *sessionFS) resolveWritable(p string) (*fsMount, string, error) {
 
 // Fileread opens a file for reading.
 func (s *sessionFS) Fileread(r *sftp.Request) (io.ReaderAt, error) {
-	m, rel, err := s.resolve(r.Filepath)
+	return s.openRead(r.Filepath)
+}
+
+// openRead opens the file at a session path for reading.
+func (s *sessionFS) openRead(p string) (*os.File, error) {
+	m, rel, err := s.resolve(p)
 	if err != nil {
 		return nil, err
 	}
@@ -107,14 +112,7 @@ func (s *sessionFS) Filewrite(r *sftp.Request) (io.WriterAt, error) {
 func (s *sessionFS) OpenFile(r *sftp.Request) (sftp.WriterAtReaderAt, error) {
 	pf := r.Pflags()
 	if !pf.Write && !pf.Creat && !pf.Trunc {
-		m, rel, err := s.resolve(r.Filepath)
-		if err != nil {
-			return nil, err
-		}
-		if m == nil {
-			return nil, errVirtual
-		}
-		return m.root.Open(rel)
+		return s.openRead(r.Filepath)
 	}
 	m, rel, err := s.resolveWritable(r.Filepath)
 	if err != nil {

@@ -1,6 +1,7 @@
 package webfs
 
 import (
+	"context"
 	"crypto/tls"
 	"net"
 	"sync"
@@ -76,8 +77,10 @@ func (l batchListener) Accept() (net.Conn, error) {
 	return &recordBatcher{Conn: c, bufs: l.bufs}, nil
 }
 
-// batcherOf returns the recordBatcher under a request's connection, or nil.
-func batcherOf(c net.Conn) *recordBatcher {
+// batcherOf returns the recordBatcher under the connection of a request's
+// context (see connKey), or nil.
+func batcherOf(ctx context.Context) *recordBatcher {
+	c, _ := ctx.Value(connKey{}).(net.Conn)
 	if tc, ok := c.(*tls.Conn); ok {
 		c = tc.NetConn()
 	}

@@ -2,7 +2,6 @@ package webfs
 
 import (
 	"context"
-	"crypto/tls"
 	"net"
 
 	"golang.org/x/sys/unix"
@@ -19,14 +18,11 @@ const corkThreshold = 1 << 20
 // as a small segment and wake the client; corked, the kernel sends full
 // segments. The returned func uncorks, which sends what is left at once.
 func cork(ctx context.Context) (uncork func()) {
-	c, _ := ctx.Value(connKey{}).(net.Conn)
-	if tc, ok := c.(*tls.Conn); ok {
-		c = tc.NetConn()
+	b := batcherOf(ctx)
+	if b == nil {
+		return func() {}
 	}
-	if b, ok := c.(*recordBatcher); ok {
-		c = b.Conn
-	}
-	tcp, ok := c.(*net.TCPConn)
+	tcp, ok := b.Conn.(*net.TCPConn)
 	if !ok {
 		return func() {}
 	}

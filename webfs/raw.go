@@ -3,7 +3,6 @@ package webfs
 import (
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"path"
@@ -87,8 +86,7 @@ func (s *Server) raw(c *gin.Context) {
 			uncork()
 		}()
 	}
-	conn, _ := c.Request.Context().Value(connKey{}).(net.Conn)
-	relayBatched(c.Writer, payload, batcherOf(conn))
+	relayBatched(c.Writer, payload, batcherOf(c.Request.Context()))
 }
 
 // relayBatched copies a download's body like relay, holding the connection

@@ -62,9 +62,7 @@ func benchSCPRsync(ctx context.Context, e *env, r *report) error {
 		// a pull right after a 1 GiB push started in a full cgroup and
 		// its first round ran 2-3 s instead of 1.4 s.
 		if s.written != "" {
-			for _, t := range targetPair(e) {
-				os.Remove(filepath.Join(t.host, s.written))
-			}
+			e.removeFromBoth(s.written)
 		}
 	}
 	os.RemoveAll(pulled)

@@ -59,6 +59,13 @@ type target struct {
 	host  string // the same directory on this host
 }
 
+// removeFromBoth removes a file a step uploaded to both servers.
+func (e *env) removeFromBoth(name string) {
+	for _, t := range targetPair(e) {
+		os.Remove(filepath.Join(t.host, name))
+	}
+}
+
 // targetPair is targets as a slice.
 func targetPair(e *env) []target { a, b := e.targets(); return []target{a, b} }
 
@@ -182,8 +189,6 @@ func benchSFTPPut(ctx context.Context, e *env, r *report) error {
 		return err
 	}
 	r.throughput("sftp put 1 GiB", e.o.bigSize, ours, ref, 1.0)
-	for _, t := range targetPair(e) { // see benchSCPRsync: uploads go before the next step
-		os.Remove(filepath.Join(t.host, "put.bin"))
-	}
+	e.removeFromBoth("put.bin") // see benchSCPRsync: uploads go before the next step
 	return nil
 }
