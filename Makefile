@@ -3,7 +3,7 @@
 
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 # Workers re-execute this binary inside an empty sandbox: it must be static.
-STATIC   := -tags=osusergo,netgo -ldflags=-extldflags=-static
+STATIC   := -tags=osusergo,netgo,seccomp -ldflags=-extldflags=-static
 LDFLAGS  := -extldflags -static -X main.version=$(VERSION)
 export CGO_ENABLED := 1
 export GOFLAGS := -buildvcs=false
@@ -15,13 +15,13 @@ BIN  := bin/storage-agent
 TEST_TOOLS  := gcc:gcc sftp:openssh-client scp:openssh-client ssh-keygen:openssh-client curl:curl rsync:rsync unzip:unzip
 BENCH_TOOLS := $(TEST_TOOLS) /usr/sbin/sshd:openssh-server /usr/sbin/nginx:nginx-light
 
-.PHONY: all build run test test-deps bench bench-deps vet fmt clean
+.PHONY: all build build-deps run test test-deps bench bench-deps vet fmt clean
 
 all: build
 
 build:
-	@test -f /usr/lib/x86_64-linux-gnu/libc.a -o -f /usr/lib/libc.a || $(MAKE) --no-print-directory apt PKGS=libc6-dev
-	go build -tags osusergo,netgo -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/storage-agent
+	@$(MAKE) --no-print-directory build-deps
+	go build -tags osusergo,netgo,seccomp -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/storage-agent
 
 # run: build and start the daemon on built-in defaults (state under ./var).
 run: build
@@ -40,7 +40,18 @@ bench: bench-deps build
 
 test-deps:
 	@$(MAKE) --no-print-directory need TOOLS="$(TEST_TOOLS)"
-	@test -f /usr/lib/x86_64-linux-gnu/libc.a -o -f /usr/lib/libc.a || $(MAKE) --no-print-directory apt PKGS=libc6-dev
+	@$(MAKE) --no-print-directory build-deps
+
+# build-deps: the static C libraries the static binary links (libc for
+# libcontainer's nsenter, libseccomp for the workers' syscall filter).
+build-deps:
+	@missing=""; for pair in libc.a:libc6-dev libseccomp.a:libseccomp-dev; do \
+		lib=$${pair%%:*}; pkg=$${pair##*:}; \
+		command -v gcc >/dev/null 2>&1 && test -f "$$(gcc -print-file-name=$$lib)" || missing="$$missing $$pkg"; \
+	done; \
+	command -v gcc >/dev/null 2>&1 || missing="$$missing gcc"; \
+	command -v pkg-config >/dev/null 2>&1 || missing="$$missing pkg-config"; \
+	if [ -n "$$missing" ]; then $(MAKE) --no-print-directory apt PKGS="$$missing"; fi
 
 bench-deps:
 	@$(MAKE) --no-print-directory need TOOLS="$(BENCH_TOOLS)"
@@ -56,7 +67,7 @@ need:
 apt:
 	@echo "installing:$(PKGS)"
 	$(SUDO) apt-get update -qq
-	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(PKGS)
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $(PKGS)
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

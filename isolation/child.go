@@ -56,12 +56,20 @@ func runWorker(specArg string) error {
 	if err := verifyConfinement(); err != nil {
 		return err
 	}
+	if err := sealWorker(); err != nil {
+		return err
+	}
 	sfs, err := openSessionFS(spec.Mounts)
 	if err != nil {
 		return err
 	}
+	// Programs the worker starts may reach only the session's folders.
+	walls, err := newLandlockRuleset(programRules(spec.Mounts))
+	if err != nil {
+		return err
+	}
 	// The worker is PID 1 of its namespace: one reaper for all children.
-	children := newReaper()
+	children := &launcher{reaper: newReaper(), walls: walls}
 	if err := sendRequest(controlFD, request{Op: opReady}); err != nil {
 		return err
 	}
@@ -109,6 +117,26 @@ func verifyConfinement() error {
 	return nil
 }
 
+// sealWorker keeps what the worker starts (rsync, with the session's uid)
+// away from the worker itself. Non-dumpable, the worker's /proc/1/mem,
+// environ, maps, fd/ and the like belong to root and refuse ptrace-style
+// access to every process of the session (which has no capabilities);
+// credentials never change after this, so the flag stays. The control
+// socket came from libcontainer without close-on-exec: without this an
+// rsync would inherit it and could talk to the daemon as the worker.
+func sealWorker() error {
+	if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
+		return fmt.Errorf("make worker non-dumpable: %w", err)
+	}
+	if d, err := unix.PrctlRetInt(unix.PR_GET_DUMPABLE, 0, 0, 0, 0); err != nil || d != 0 {
+		return fmt.Errorf("worker still dumpable (%d, %v)", d, err)
+	}
+	if _, err := unix.FcntlInt(uintptr(controlFD), unix.F_SETFD, unix.FD_CLOEXEC); err != nil {
+		return fmt.Errorf("control socket close-on-exec: %w", err)
+	}
+	return nil
+}
+
 func serveSFTP(sfs *sessionFS, f *os.File) {
 	conn, err := streamConn(f)
 	if err != nil {
@@ -127,7 +155,7 @@ func serveSFTP(sfs *sessionFS, f *os.File) {
 // serveExec answers an exec request: the command line is split like a
 // shell would (but nothing is expanded) and served by one of the commands
 // in runExec; the exit status follows the command's stderr on errF.
-func serveExec(sfs *sessionFS, children *reaper, command string, dataF, errF *os.File) {
+func serveExec(sfs *sessionFS, children *launcher, command string, dataF, errF *os.File) {
 	stderr, err := streamConn(errF)
 	if err != nil {
 		dataF.Close()

@@ -64,7 +64,9 @@ func containerConfig(rootfs, cgroupPath, workerExe string, tools []*configs.Moun
 		mounts = append(mounts, &c)
 	}
 	for _, m := range spec.Mounts {
-		flags := unix.MS_BIND | unix.MS_REC | unix.MS_NOSUID | unix.MS_NODEV
+		// noexec: nothing in a session runs a program from a folder; the
+		// tools it offers come from the host, read-only.
+		flags := unix.MS_BIND | unix.MS_REC | unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC
 		if m.ReadOnly {
 			flags |= unix.MS_RDONLY
 		}
@@ -102,6 +104,7 @@ func containerConfig(rootfs, cgroupPath, workerExe string, tools []*configs.Moun
 		Hostname:        "session",
 		OomScoreAdj:     &oomScore,
 		Capabilities:    &configs.Capabilities{},
+		Seccomp:         seccompConfig(),
 		Namespaces: configs.Namespaces{
 			{Type: configs.NEWNS},
 			{Type: configs.NEWPID},

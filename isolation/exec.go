@@ -33,7 +33,7 @@ type execIO struct {
 // runExec serves one exec command line and returns its exit status. It
 // owns data, the exec's stdin/stdout stream, and closes it before it
 // returns, so the daemon sees EOF before the status.
-func runExec(sfs *sessionFS, children *reaper, command string, data *os.File, stderr io.Writer) int {
+func runExec(sfs *sessionFS, children *launcher, command string, data *os.File, stderr io.Writer) int {
 	words, err := splitWords(command)
 	if err != nil {
 		data.Close()

@@ -84,3 +84,18 @@ func exitCode(ws syscall.WaitStatus) int {
 	}
 	return ws.ExitStatus()
 }
+
+// launcher starts the programs a worker runs on a user's behalf (rsync):
+// each inside the Landlock walls of the session's folders, each reaped by
+// the worker's one reaper.
+type launcher struct {
+	reaper *reaper
+	walls  *landlockRuleset
+}
+
+// start starts a confined program; see reaper.start.
+func (l *launcher) start(argv0 string, argv []string, attr *syscall.ProcAttr) (int, <-chan syscall.WaitStatus, error) {
+	return l.walls.startConfined(func() (int, <-chan syscall.WaitStatus, error) {
+		return l.reaper.start(argv0, argv, attr)
+	})
+}

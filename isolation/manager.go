@@ -149,6 +149,9 @@ func checkHost() error {
 	if os.Geteuid() != 0 {
 		return fmt.Errorf("%w: must run as root to create namespaces and cgroups (running as uid %d)", ErrUnsupported, os.Geteuid())
 	}
+	if !seccompBuilt {
+		return fmt.Errorf("%w: this binary was built without seccomp support; build it with `make build` (cgo, libseccomp, tag seccomp)", ErrUnsupported)
+	}
 	if cgroups.IsCgroup2UnifiedMode() {
 		ctrl, err := os.ReadFile("/sys/fs/cgroup/cgroup.controllers")
 		if err != nil {

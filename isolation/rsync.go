@@ -23,7 +23,7 @@ const (
 // runRsync checks an rsync server command line and runs it with the exec's
 // stream as its stdin and stdout, so file data moves between the sockets
 // and rsync without passing through the worker. It owns data.
-func runRsync(children *reaper, argv []string, data *os.File, stderr io.Writer) int {
+func runRsync(children *launcher, argv []string, data *os.File, stderr io.Writer) int {
 	defer data.Close()
 	mounts, err := sessionMountNames()
 	if err == nil {

@@ -153,14 +153,21 @@ func checkRsyncShort(cluster string, rest []string, mounts []string) (bool, erro
 	return false, nil
 }
 
-// checkRsyncOptionPath checks a path-valued option: absolute paths must
-// lie in a folder, relative ones (taken relative to the destination) must
-// not climb out with "..".
+// rsyncReadFromCwd are the path options the server opens relative to its
+// working directory, the session root, rather than to the destination.
+var rsyncReadFromCwd = map[string]bool{"--files-from": true, "--include-from": true, "--exclude-from": true}
+
+// checkRsyncOptionPath checks a path-valued option. Absolute paths, and
+// the relative paths of options read from the working directory (the
+// session root), must name something inside a folder; the other relative
+// ones (taken relative to the destination) must not climb out with "..".
+// Landlock stops what a symlink would add; this check answers early and
+// plainly.
 func checkRsyncOptionPath(opt, p string, mounts []string) error {
 	if p == "" || strings.HasPrefix(p, "-") {
 		return fmt.Errorf("option %s: bad value %q: %w", opt, p, errRsyncArgs)
 	}
-	if !strings.HasPrefix(p, "/") {
+	if !strings.HasPrefix(p, "/") && !rsyncReadFromCwd[opt] {
 		if slices.Contains(strings.Split(p, "/"), "..") {
 			return fmt.Errorf("option %s: %q climbs out with \"..\": %w", opt, p, errRsyncArgs)
 		}
@@ -179,6 +186,11 @@ func checkRsyncOptionPath(opt, p string, mounts []string) error {
 func checkRsyncPath(p string, mounts []string) error {
 	if p == "" || slices.Contains(strings.Split(p, "/"), "..") {
 		return fmt.Errorf("path %q: \"..\" is not allowed here: %w", p, errRsyncArgs)
+	}
+	if strings.HasPrefix(p, "-") {
+		// After "." rsync still parses options: a word like this would
+		// smuggle one past the option checks above.
+		return fmt.Errorf("path %q looks like an option: %w", p, errRsyncArgs)
 	}
 	clean := path.Clean("/" + p)
 	first, _, _ := strings.Cut(clean[1:], "/")
