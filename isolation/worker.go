@@ -78,10 +78,13 @@ func validateSpec(spec Spec) error {
 	if !validID.MatchString(spec.ID) {
 		return fmt.Errorf("isolation: invalid worker id %q", spec.ID)
 	}
-	seen := map[string]bool{"proc": true, "dev": true, "tmp": true}
+	seen := map[string]bool{}
 	for _, mt := range spec.Mounts {
-		if mt.Name == "" || mt.Name == "." || mt.Name == ".." || filepath.Base(mt.Name) != mt.Name || seen[mt.Name] {
-			return fmt.Errorf("isolation: invalid or duplicate mount name %q", mt.Name)
+		if err := CheckMountName(mt.Name); err != nil {
+			return fmt.Errorf("isolation: mount: %w", err)
+		}
+		if seen[mt.Name] {
+			return fmt.Errorf("isolation: duplicate mount name %q", mt.Name)
 		}
 		if !filepath.IsAbs(mt.HostPath) {
 			return fmt.Errorf("isolation: mount %q: host path must be absolute", mt.Name)

@@ -69,7 +69,7 @@ func TestSessionLifecycle(t *testing.T) {
 				"user": "alice@example.org", "access_key": "AKIATEST",
 				"mounts": []map[string]any{
 					{"volume": "local", "vfid": testVFID, "name": "data"},
-					{"volume": "local", "vfid": "project:" + strings.ToUpper(scopeUUID) + "/{" + strings.ToUpper(folder2) + "}", "name": "shared set", "mode": "ro"},
+					{"volume": "local", "vfid": "project:" + strings.ToUpper(scopeUUID) + "/{" + strings.ToUpper(folder2) + "}", "name": "shared-set", "mode": "ro"},
 				},
 				"ssh_public_keys": []string{string(ssh.MarshalAuthorizedKey(key))},
 				"uid":             1000, "gid": 1001,
@@ -90,7 +90,7 @@ func TestSessionLifecycle(t *testing.T) {
 			}
 			wantMounts := []MountInfo{
 				{Volume: "local", VFID: "user:6f1b4a6e2f554c1c9a3e2f0f1a2b3c4d/0a1b2c3d4e5f4a6b8c7d8e9fa0b1c2d3", Name: "data", Mode: "rw"},
-				{Volume: "local", VFID: "project:6f1b4a6e2f554c1c9a3e2f0f1a2b3c4d/11111111222243338444555555555555", Name: "shared set", Mode: "ro"},
+				{Volume: "local", VFID: "project:6f1b4a6e2f554c1c9a3e2f0f1a2b3c4d/11111111222243338444555555555555", Name: "shared-set", Mode: "ro"},
 			}
 			if !slices.Equal(info.Mounts, wantMounts) {
 				t.Errorf("mounts %+v", info.Mounts)
@@ -131,7 +131,7 @@ func TestSessionLifecycle(t *testing.T) {
 					t.Errorf("spec mounts %+v", spec.Mounts)
 				}
 			} else {
-				checkSandboxRoot(t, sess, "data", "shared set")
+				checkSandboxRoot(t, sess, "data", "shared-set")
 			}
 
 			list := decode[SessionList](t, call(t, h, "GET", "/sessions", nil, testSecret))

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/ssh"
@@ -23,9 +22,6 @@ const (
 	modeRW     = "rw"
 	modeRO     = "ro"
 )
-
-// reservedNames are the sandbox root's own entries (see isolation).
-var reservedNames = map[string]bool{"proc": true, "dev": true, "tmp": true}
 
 // openParams is a validated OpenRequest with every default applied.
 type openParams struct {
@@ -163,32 +159,9 @@ func validateMounts(ms []MountRequest, p *openParams) error {
 	return nil
 }
 
-// CheckMountName returns nil iff n can name a mount: a single path element
-// the sandbox can show at /<n> without colliding with its own entries.
-// The server checks this itself; clients may check first to fail early.
-func CheckMountName(n string) error {
-	switch {
-	case n == "":
-		return fmt.Errorf("required")
-	case len(n) > maxNameLen:
-		return fmt.Errorf("longer than %d bytes", maxNameLen)
-	case n == "." || n == "..":
-		return fmt.Errorf("%q is not a name", n)
-	case reservedNames[n]:
-		return fmt.Errorf("%q is reserved by the sandbox", n)
-	case !utf8.ValidString(n):
-		return fmt.Errorf("not valid UTF-8")
-	}
-	for _, r := range n {
-		if r == '/' {
-			return fmt.Errorf("must be a single path element (no /)")
-		}
-		if unicode.IsControl(r) { // NUL included
-			return fmt.Errorf("must not hold control characters")
-		}
-	}
-	return nil
-}
+// CheckMountName returns nil iff n can name a mount (see
+// isolation.CheckMountName). Clients may check first to fail early.
+func CheckMountName(n string) error { return isolation.CheckMountName(n) }
 
 // parseOneKey reads one authorized_keys line. Options (from=, command=...)
 // are refused: we could not honour them, and dropping them silently would

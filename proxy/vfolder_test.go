@@ -51,12 +51,16 @@ func TestParseVFID(t *testing.T) {
 }
 
 func TestCheckMountName(t *testing.T) {
-	for _, ok := range []string{"data", "my data", "données", ".hidden", "a..b", "PROC", strings.Repeat("x", 255)} {
+	for _, ok := range []string{"data", "d", "0", "my-data_2.v1", "a..b", "PROC", "Etc", strings.Repeat("x", 64)} {
 		if err := CheckMountName(ok); err != nil {
 			t.Errorf("CheckMountName(%q) = %v", ok, err)
 		}
 	}
-	for _, bad := range []string{"", ".", "..", "a/b", "/", "proc", "dev", "tmp", "a\x00b", "a\nb", "\x7f", strings.Repeat("x", 256), "\xff"} {
+	for _, bad := range []string{
+		"", ".", "..", "a/b", "/", "proc", "dev", "tmp", "etc", "usr", "lib64", "a\x00b", "a\nb", "\x7f",
+		strings.Repeat("x", 65), "\xff", "--daemon", "-e", " ", "my data", "données", ".hidden", "_x",
+		"a b", "a\\b", "a:b", "a*", "$(id)", "a;b", "\u202ename",
+	} {
 		if err := CheckMountName(bad); err == nil {
 			t.Errorf("CheckMountName(%q) accepted", bad)
 		}

@@ -97,7 +97,7 @@ func TestSFTPListsExactlyTheMounts(t *testing.T) {
 	b, _ := d.folder("ls-user", "beta")
 	s := d.openSession("ls-user", []map[string]any{
 		{"volume": "local", "vfid": a, "name": "alpha"},
-		{"volume": "local", "vfid": b, "name": "beta folder", "mode": "ro"},
+		{"volume": "local", "vfid": b, "name": "beta.folder", "mode": "ro"},
 	}, map[string]any{"ssh_public_keys": []string{key.public}})
 	out, errOut, err := d.sftpBatch(t, s, sshAuth{keyFile: key.private}, "ls -1 /\ncd ..\nls -1\ncd /alpha/../..\npwd\n")
 	if err != nil {
@@ -111,7 +111,7 @@ func TestSFTPListsExactlyTheMounts(t *testing.T) {
 		}
 		names = append(names, strings.TrimPrefix(line, "/"))
 	}
-	want := []string{"alpha", "beta folder", "alpha", "beta folder"}
+	want := []string{"alpha", "beta.folder", "alpha", "beta.folder"}
 	if strings.Join(names, "|") != strings.Join(want, "|") {
 		t.Fatalf("listing = %q, want %q\nfull output:\n%s", names, want, out)
 	}
