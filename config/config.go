@@ -78,6 +78,11 @@ type SessionConfig struct {
 	MaxTTL             Duration `koanf:"max-ttl"`
 	UID                int      `koanf:"uid"`
 	GID                int      `koanf:"gid"`
+	// What one session may hold of the daemon itself, so that its cost
+	// outside the worker's cgroup has a ceiling (see README, Security).
+	MaxWebRequests           int `koanf:"max-web-requests"`
+	MaxSSHConnections        int `koanf:"max-ssh-connections"`
+	MaxChannelsPerConnection int `koanf:"max-channels-per-connection"`
 }
 
 // VolumeConfig is one storage volume holding vfolders.
@@ -127,6 +132,14 @@ func Default() *Config {
 			MaxTTL:             Duration(24 * time.Hour),
 			UID:                1000,
 			GID:                1000,
+			// Browsers open 6 connections per host; a UI with 4 uploads
+			// and a listing in flight stays far below 32.
+			MaxWebRequests: 32,
+			// A ControlMaster-less script running rsync, scp and sftp in
+			// parallel stays below 16.
+			MaxSSHConnections: 16,
+			// OpenSSH's MaxSessions.
+			MaxChannelsPerConnection: 10,
 		},
 		Volume: map[string]VolumeConfig{
 			defaultVolumeName: defaultVolume(varBasePath),

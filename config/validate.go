@@ -61,6 +61,16 @@ func (c *Config) Validate() error {
 	check(s.MaxTTL > 0, "session.max-ttl", "must be positive, got %s", s.MaxTTL)
 	check(s.UID >= 1, "session.uid", "must be a non-root uid (>= 1), got %d", s.UID)
 	check(s.GID >= 1, "session.gid", "must be a non-root gid (>= 1), got %d", s.GID)
+	for _, b := range []struct {
+		key string
+		n   int
+	}{
+		{"session.max-web-requests", s.MaxWebRequests},
+		{"session.max-ssh-connections", s.MaxSSHConnections},
+		{"session.max-channels-per-connection", s.MaxChannelsPerConnection},
+	} {
+		check(b.n >= 1 && b.n <= 1024, b.key, "must be between 1 and 1024, got %d", b.n)
+	}
 
 	check(len(c.Volume) > 0, "volume", "at least one volume is required")
 	for _, name := range slices.Sorted(maps.Keys(c.Volume)) {

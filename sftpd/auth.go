@@ -125,6 +125,12 @@ func (a *authState) publicKey(meta ssh.ConnMetadata, key ssh.PublicKey) (*ssh.Pe
 
 func (a *authState) accept(sess Session, method string) (*ssh.Permissions, error) {
 	id := sess.ID()
+	if max := a.srv.conns.Max(); a.srv.conns.Used(id) >= max {
+		a.log.Info("ssh login refused: session at its connection limit", "session", id, "max", max)
+		return nil, &ssh.BannerError{Err: ErrTooManyConnections, Message: fmt.Sprintf(
+			"storage-agent: session %s already has %d SSH connections (session.max-ssh-connections); "+
+				"close one, or reuse one with ssh's ControlMaster\n", id, max)}
+	}
 	if _, ok := a.accepted[id]; !ok && len(a.accepted) >= maxCandidates {
 		return nil, ErrAuthFailed
 	}

@@ -14,7 +14,7 @@ const (
 	msgNoSFTP      = "storage-agent: the sftp server of this session cannot be reached; try again later"
 	msgExecFailure = "storage-agent: %v"
 	rejectChannel  = "storage-agent: only session channels are allowed (no port, X11 or agent forwarding)"
-	rejectTooMany  = "storage-agent: too many sessions on this connection"
+	rejectTooMany  = "storage-agent: this connection already has %d open channels (session.max-channels-per-connection); close one or open another connection"
 )
 
 // handleChannel serves one channel the client opened, until it closes.
@@ -24,9 +24,9 @@ func (c *conn) handleChannel(nc ssh.NewChannel) {
 		nc.Reject(ssh.Prohibited, rejectChannel)
 		return
 	}
-	if c.channels.Add(1) > maxChannels {
+	if c.channels.Add(1) > int32(c.srv.maxChannels) {
 		c.channels.Add(-1)
-		nc.Reject(ssh.ResourceShortage, rejectTooMany)
+		nc.Reject(ssh.ResourceShortage, fmt.Sprintf(rejectTooMany, c.srv.maxChannels))
 		return
 	}
 	defer c.channels.Add(-1)

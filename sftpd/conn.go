@@ -12,9 +12,11 @@ import (
 	"golang.org/x/crypto/ssh"
 )
 
-// maxChannels bounds the open session channels of one connection, as
-// OpenSSH's MaxSessions does: each may hold a stream to the worker.
-const maxChannels = 10
+// Default bounds of one session's cost to the daemon (see Options).
+const (
+	defaultMaxConnections = 16
+	defaultMaxChannels    = 10
+)
 
 // conn is one authenticated SSH connection. Its fields other than channels
 // are immutable after authentication.
@@ -54,6 +56,14 @@ func (s *Server) serveConn(ctx context.Context, raw net.Conn) {
 		log.Error("ssh login without a session")
 		return
 	}
+	// Logins past the bound are refused with a banner during
+	// authentication; this catches the ones that raced past that check.
+	release, ok := s.conns.Acquire(sess.ID())
+	if !ok {
+		log.Info("ssh connection refused: session at its connection limit", "session", sess.ID())
+		return
+	}
+	defer release()
 	c := &conn{srv: s, ctx: ctx, sess: sess, log: log.With("session", sess.ID())}
 	start := time.Now()
 	c.log.Info("ssh connected", "method", method, "client", clip(string(sc.ClientVersion())))

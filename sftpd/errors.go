@@ -15,6 +15,9 @@ var (
 	// ErrAuthFailed is what a client learns about any failed login: wrong
 	// token, unknown session or unauthorized key all look the same.
 	ErrAuthFailed = errors.New("sftpd: authentication failed")
+	// ErrTooManyConnections refuses a valid login of a session that holds
+	// its maximum of connections; the client is told why in a banner.
+	ErrTooManyConnections = errors.New("sftpd: session at its connection limit")
 	// ErrUnknownSession is logged (never sent) when a login names no session.
 	ErrUnknownSession = errors.New("sftpd: unknown session")
 	// ErrExecNotSupported is the error a Session.Exec returns (wrapped, with

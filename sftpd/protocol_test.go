@@ -159,7 +159,7 @@ func TestChannelLimit(t *testing.T) {
 	}
 	defer c.Close()
 	var chans []ssh.Channel
-	for range maxChannels {
+	for range defaultMaxChannels {
 		ch, reqs, err := c.OpenChannel("session", nil)
 		if err != nil {
 			t.Fatal(err)
@@ -170,7 +170,7 @@ func TestChannelLimit(t *testing.T) {
 	_, _, err = c.OpenChannel("session", nil)
 	var oce *ssh.OpenChannelError
 	if !errors.As(err, &oce) || oce.Reason != ssh.ResourceShortage {
-		t.Errorf("channel %d: %v; want ResourceShortage", maxChannels+1, err)
+		t.Errorf("channel %d: %v; want ResourceShortage", defaultMaxChannels+1, err)
 	}
 	// A finished channel frees its place.
 	chans[0].Close()

@@ -1,9 +1,11 @@
 package sftpd
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"github.com/storage-agent/storage-agent/proxy/slots"
 	"github.com/storage-agent/storage-agent/proxy/throttle"
 	"log/slog"
 	"net"
@@ -34,10 +36,12 @@ type Server struct {
 	handshakeTimeout time.Duration
 	fingerprints     []string
 	decoyKey         []byte // HMAC key for verifying tokens of unknown sessions
+	maxChannels      int    // open session channels per connection
 
 	// state, shared by all connections; each guards itself
 	throttle *throttle.Throttle
-	bufs     sync.Pool // *[]byte of relayBufSize, reused across channels
+	conns    *slots.Counter // authenticated connections per session
+	bufs     sync.Pool      // *[]byte of relayBufSize, reused across channels
 }
 
 // New loads the host keys from opts.HostKeyDir, generating the missing ones,
@@ -63,6 +67,8 @@ func New(opts Options) (*Server, error) {
 		handshakeTimeout: opts.HandshakeTimeout,
 		decoyKey:         decoy,
 		throttle:         throttle.New(loginPolicy, time.Now),
+		conns:            slots.New(cmp.Or(opts.MaxConnectionsPerSession, defaultMaxConnections)),
+		maxChannels:      cmp.Or(opts.MaxChannelsPerConnection, defaultMaxChannels),
 	}
 	if s.log == nil {
 		s.log = slog.Default()

@@ -37,6 +37,13 @@ type Options struct {
 	Logger           *slog.Logger                           // nil -> slog.Default()
 	HandshakeTimeout time.Duration                          // zero -> 20s
 	Ciphers          []string                               // offered ciphers; nil -> AES-GCM, then AES-CTR
+	// MaxConnectionsPerSession bounds one session's SSH connections (each
+	// holds relay buffers and kernel socket memory in the daemon); zero
+	// means 16. A login past it is refused with a banner saying why.
+	MaxConnectionsPerSession int
+	// MaxChannelsPerConnection bounds one connection's open session
+	// channels, as OpenSSH's MaxSessions; zero means 10.
+	MaxChannelsPerConnection int
 }
 
 // defaultHandshakeTimeout bounds how long an unauthenticated connection may

@@ -48,6 +48,18 @@ func (s *Server) authenticate(c *gin.Context) {
 	if time.Until(claims.ExpiresAt.Time) < renewWindow {
 		c.Header("X-Renew-Token", "true")
 	}
+	done, ok := s.busy.Acquire(sess.ID())
+	if !ok {
+		// Each request in flight holds daemon memory and kernel socket
+		// buffers that no cgroup of the session accounts for.
+		c.Header("Retry-After", "1")
+		c.Header("Content-Type", "text/plain; charset=utf-8")
+		c.String(http.StatusTooManyRequests, "429 Too Many Requests: this session already has %d requests in flight "+
+			"(session.max-web-requests); retry when one of them ends\n", s.busy.Max())
+		c.Abort()
+		return
+	}
+	defer done()
 	release := sess.Hold()
 	defer release()
 	c.Set(keySession, sess)

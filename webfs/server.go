@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"github.com/storage-agent/storage-agent/proxy/slots"
 	"github.com/storage-agent/storage-agent/proxy/throttle"
 	"io"
 	"log/slog"
@@ -54,6 +55,10 @@ type Options struct {
 	TokenTTL time.Duration
 	// UploadMaxAge is how long an idle tus upload is kept; zero means 24h.
 	UploadMaxAge time.Duration
+	// MaxRequestsPerSession bounds one session's requests in flight (each
+	// holds daemon memory and socket buffers outside the worker's
+	// cgroup); past it requests get 429. Zero means 32.
+	MaxRequestsPerSession int
 }
 
 // Server is the HTTPS file API. Create it with New.
@@ -66,6 +71,7 @@ type Server struct {
 	handler http.Handler
 	limiter *throttle.Throttle
 	prefs   prefsStore
+	busy    *slots.Counter // requests in flight per session
 }
 
 // New builds the server and loads (or generates) its certificate.
@@ -79,6 +85,9 @@ func New(opts Options) (*Server, error) {
 	if opts.UploadMaxAge <= 0 {
 		opts.UploadMaxAge = 24 * time.Hour
 	}
+	if opts.MaxRequestsPerSession <= 0 {
+		opts.MaxRequestsPerSession = 32
+	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -87,7 +96,8 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{opts: opts, log: log, key: make([]byte, 32), certs: certs, limiter: throttle.New(loginPolicy, time.Now)}
+	s := &Server{opts: opts, log: log, key: make([]byte, 32), certs: certs, limiter: throttle.New(loginPolicy, time.Now),
+		busy: slots.New(opts.MaxRequestsPerSession)}
 	rand.Read(s.key)
 	s.handler = s.routes()
 	return s, nil

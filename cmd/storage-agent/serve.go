@@ -97,8 +97,10 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) er
 			}
 			return s, true
 		},
-		Logger:  log,
-		Ciphers: strings.Split(eff.SFTP.Ciphers, ","),
+		Logger:                   log,
+		Ciphers:                  strings.Split(eff.SFTP.Ciphers, ","),
+		MaxConnectionsPerSession: eff.Session.MaxSSHConnections,
+		MaxChannelsPerConnection: eff.Session.MaxChannelsPerConnection,
 	})
 	if err != nil {
 		return err

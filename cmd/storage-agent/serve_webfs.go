@@ -34,6 +34,8 @@ func newWebFS(svc *proxy.Service, cfg *config.Config, log *slog.Logger) (*webfs.
 		CertDir:  filepath.Join(cfg.Agent.VarBasePath, "webfs"),
 		Hosts:    []string{cfg.Agent.PublicHost},
 		Logger:   log,
+
+		MaxRequestsPerSession: cfg.Session.MaxWebRequests,
 	})
 }
 
