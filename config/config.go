@@ -83,6 +83,7 @@ type SessionConfig struct {
 	MaxWebRequests           int `koanf:"max-web-requests"`
 	MaxSSHConnections        int `koanf:"max-ssh-connections"`
 	MaxChannelsPerConnection int `koanf:"max-channels-per-connection"`
+	MaxSSHChannels           int `koanf:"max-ssh-channels"`
 }
 
 // VolumeConfig is one storage volume holding vfolders.
@@ -140,6 +141,9 @@ func Default() *Config {
 			MaxSSHConnections: 16,
 			// OpenSSH's MaxSessions.
 			MaxChannelsPerConnection: 10,
+			// All connections of a session together: each channel may
+			// hold a relay buffer and an SSH window (2 MiB) in the daemon.
+			MaxSSHChannels: 16,
 		},
 		Volume: map[string]VolumeConfig{
 			defaultVolumeName: defaultVolume(varBasePath),

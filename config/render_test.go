@@ -20,7 +20,7 @@ func TestTOMLRoundTrip(t *testing.T) {
 	custom.Session = SessionConfig{
 		MaxSessions: 1, MaxSessionsPerUser: 1, CPU: 0.25, Memory: 1<<30 + 512, Pids: 8,
 		IdleTimeout: Duration(90 * time.Second), MaxTTL: Duration(36*time.Hour + 1500*time.Millisecond),
-		UID: 1, GID: 65534, MaxWebRequests: 1, MaxSSHConnections: 1024, MaxChannelsPerConnection: 3,
+		UID: 1, GID: 65534, MaxWebRequests: 1, MaxSSHConnections: 1024, MaxChannelsPerConnection: 3, MaxSSHChannels: 7,
 	}
 	custom.Volume = map[string]VolumeConfig{
 		"fast":     {Backend: "vfs", Path: "/data/fast"},

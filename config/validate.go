@@ -68,6 +68,7 @@ func (c *Config) Validate() error {
 		{"session.max-web-requests", s.MaxWebRequests},
 		{"session.max-ssh-connections", s.MaxSSHConnections},
 		{"session.max-channels-per-connection", s.MaxChannelsPerConnection},
+		{"session.max-ssh-channels", s.MaxSSHChannels},
 	} {
 		check(b.n >= 1 && b.n <= 1024, b.key, "must be between 1 and 1024, got %d", b.n)
 	}

@@ -34,6 +34,7 @@ type Manager struct {
 	cgroupParent  string           // this manager's cgroup subtree
 	workerExe     string           // read-only snapshot of our binary that workers run
 	tools         []*configs.Mount // rsync and its libraries, found once at start
+	walls         Walls            // the optional walls this host has, found once at start
 	log           *slog.Logger
 
 	mu      sync.Mutex
@@ -81,6 +82,13 @@ func New(ctx context.Context, opts Options) (*Manager, error) {
 		log.Warn("rsync is not available to sessions", "err", err)
 		m.tools = nil
 	}
+	m.walls = Walls{Seccomp: seccompBuilt, LandlockABI: LandlockABI()}
+	m.walls.Landlock = m.walls.LandlockABI > 0
+	if !m.walls.Landlock {
+		log.Warn("this kernel has no Landlock: programs sessions run (rsync) are confined by the " +
+			"sandbox's namespaces, seccomp and argument checks, but can open the sandbox's /proc, /dev and /tmp; " +
+			"add landlock to the kernel's lsm= list to close that")
+	}
 	// Workers are reparented to us after libcontainer's double fork; being
 	// their subreaper lets us wait for them and notice when they die.
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
@@ -89,6 +97,22 @@ func New(ctx context.Context, opts Options) (*Manager, error) {
 	m.recover(ctx)
 	return m, nil
 }
+
+// Walls says which of the sandbox's kernel-dependent walls this host puts
+// around sessions; the manager API's /status reports it.
+type Walls struct {
+	// Seccomp: every worker and what it starts run under the syscall
+	// allow-list (always true: a binary without it refuses to start).
+	Seccomp bool `json:"seccomp"`
+	// Landlock: programs a worker starts can open only the session's
+	// folders and their own tool files.
+	Landlock bool `json:"landlock"`
+	// LandlockABI is the kernel's Landlock ABI version (0: none).
+	LandlockABI int `json:"landlock_abi"`
+}
+
+// Walls returns the walls this host puts around sessions.
+func (m *Manager) Walls() Walls { return m.walls }
 
 // snapshotSelf copies the running binary to the state dir. Workers run this
 // copy (bind-mounted read-only into their sandbox), so replacing the binary

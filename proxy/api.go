@@ -90,5 +90,6 @@ func (s *Service) handleStatus(c *gin.Context) {
 		AgentID:  s.cfg.Agent.ID,
 		Version:  s.version,
 		Sessions: s.slots.slots(),
+		Sandbox:  s.walls,
 	})
 }

@@ -28,6 +28,8 @@ type Options struct {
 	Sandbox Sandbox
 	Logger  *slog.Logger // nil: discard
 	Version string
+	// Walls are the sandbox's kernel-dependent walls, for /status.
+	Walls isolation.Walls
 	// TokenKey signs session tokens (HS256). Caller loads it with LoadOrCreateKey.
 	TokenKey []byte
 }
@@ -41,6 +43,7 @@ type Service struct {
 	cfg       *config.Config
 	log       *slog.Logger
 	version   string
+	walls     isolation.Walls
 	start     func(ctx context.Context, spec isolation.Spec) (worker, error)
 	signer    tokenSigner
 	secretSum [sha256.Size]byte
@@ -84,6 +87,7 @@ func New(ctx context.Context, opts Options) (*Service, error) {
 		cfg:       cfg,
 		log:       log,
 		version:   opts.Version,
+		walls:     opts.Walls,
 		signer:    tokenSigner{key: append([]byte(nil), opts.TokenKey...), agentID: cfg.Agent.ID},
 		secretSum: sha256.Sum256([]byte(cfg.API.Manager.Secret)),
 		volumes:   make(map[string]volume, len(cfg.Volume)),

@@ -3,6 +3,8 @@ package proxy
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/storage-agent/storage-agent/isolation"
 )
 
 // OpenRequest is the body of POST /sessions. Pointer fields are optional:
@@ -81,6 +83,8 @@ type StatusInfo struct {
 	AgentID  string    `json:"agent_id"`
 	Version  string    `json:"version"`
 	Sessions SlotsInfo `json:"sessions"`
+	// Sandbox says which kernel-dependent walls surround sessions here.
+	Sandbox isolation.Walls `json:"sandbox"`
 }
 
 // SlotsInfo reports the slot counter.

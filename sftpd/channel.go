@@ -9,12 +9,13 @@ import (
 
 // Messages written to the client's stderr, one line each.
 const (
-	msgNoShell     = "storage-agent: interactive shells are not available here; use sftp, scp or rsync"
-	msgSubsystems  = "storage-agent: subsystem %q is not available here; the only subsystem is sftp (scp and rsync work too)"
-	msgNoSFTP      = "storage-agent: the sftp server of this session cannot be reached; try again later"
-	msgExecFailure = "storage-agent: %v"
-	rejectChannel  = "storage-agent: only session channels are allowed (no port, X11 or agent forwarding)"
-	rejectTooMany  = "storage-agent: this connection already has %d open channels (session.max-channels-per-connection); close one or open another connection"
+	msgNoShell        = "storage-agent: interactive shells are not available here; use sftp, scp or rsync"
+	msgSubsystems     = "storage-agent: subsystem %q is not available here; the only subsystem is sftp (scp and rsync work too)"
+	msgNoSFTP         = "storage-agent: the sftp server of this session cannot be reached; try again later"
+	msgExecFailure    = "storage-agent: %v"
+	rejectChannel     = "storage-agent: only session channels are allowed (no port, X11 or agent forwarding)"
+	rejectSessionFull = "storage-agent: this session already has %d open channels over all its connections (session.max-ssh-channels); close one and retry"
+	rejectTooMany     = "storage-agent: this connection already has %d open channels (session.max-channels-per-connection); close one or open another connection"
 )
 
 // handleChannel serves one channel the client opened, until it closes.
@@ -30,6 +31,12 @@ func (c *conn) handleChannel(nc ssh.NewChannel) {
 		return
 	}
 	defer c.channels.Add(-1)
+	release, ok := c.srv.channels.Acquire(c.sess.ID())
+	if !ok {
+		nc.Reject(ssh.ResourceShortage, fmt.Sprintf(rejectSessionFull, c.srv.channels.Max()))
+		return
+	}
+	defer release()
 	ch, reqs, err := nc.Accept()
 	if err != nil {
 		c.log.Debug("ssh channel accept failed", "err", err)

@@ -16,6 +16,7 @@ import (
 const (
 	defaultMaxConnections = 16
 	defaultMaxChannels    = 10
+	defaultMaxSessionChan = 16
 )
 
 // conn is one authenticated SSH connection. Its fields other than channels

@@ -41,6 +41,7 @@ type Server struct {
 	// state, shared by all connections; each guards itself
 	throttle *throttle.Throttle
 	conns    *slots.Counter // authenticated connections per session
+	channels *slots.Counter // open session channels per session
 	bufs     sync.Pool      // *[]byte of relayBufSize, reused across channels
 }
 
@@ -69,6 +70,7 @@ func New(opts Options) (*Server, error) {
 		throttle:         throttle.New(loginPolicy, time.Now),
 		conns:            slots.New(cmp.Or(opts.MaxConnectionsPerSession, defaultMaxConnections)),
 		maxChannels:      cmp.Or(opts.MaxChannelsPerConnection, defaultMaxChannels),
+		channels:         slots.New(cmp.Or(opts.MaxChannelsPerSession, defaultMaxSessionChan)),
 	}
 	if s.log == nil {
 		s.log = slog.Default()

@@ -44,6 +44,9 @@ type Options struct {
 	// MaxChannelsPerConnection bounds one connection's open session
 	// channels, as OpenSSH's MaxSessions; zero means 10.
 	MaxChannelsPerConnection int
+	// MaxChannelsPerSession bounds the open session channels of all of a
+	// session's connections together; zero means 16.
+	MaxChannelsPerSession int
 }
 
 // defaultHandshakeTimeout bounds how long an unauthenticated connection may

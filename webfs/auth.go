@@ -60,6 +60,7 @@ func (s *Server) authenticate(c *gin.Context) {
 		return
 	}
 	defer done()
+	boundSendQueue(c.Request.Context(), s.busy.Used(sess.ID()))
 	release := sess.Hold()
 	defer release()
 	c.Set(keySession, sess)

@@ -18,12 +18,8 @@ const corkThreshold = 1 << 20
 // as a small segment and wake the client; corked, the kernel sends full
 // segments. The returned func uncorks, which sends what is left at once.
 func cork(ctx context.Context) (uncork func()) {
-	b := batcherOf(ctx)
-	if b == nil {
-		return func() {}
-	}
-	tcp, ok := b.Conn.(*net.TCPConn)
-	if !ok {
+	tcp := tcpOf(ctx)
+	if tcp == nil {
 		return func() {}
 	}
 	rc, err := tcp.SyscallConn()
@@ -35,4 +31,35 @@ func cork(ctx context.Context) (uncork func()) {
 	}
 	set(1)
 	return func() { set(0) }
+}
+
+// tcpOf returns the TCP connection under a request's TLS, or nil.
+func tcpOf(ctx context.Context) *net.TCPConn {
+	b := batcherOf(ctx)
+	if b == nil {
+		return nil
+	}
+	tcp, _ := b.Conn.(*net.TCPConn)
+	return tcp
+}
+
+// Kernel send queues of a session's requests: the first few autotune (up
+// to net.ipv4.tcp_wmem's maximum, 4 MiB by default, which fast downloads
+// need); from the fifth request in flight on, each connection's queue is
+// fixed at boundedSendBuffer, so that a session's stalled downloads hold a
+// bounded amount of kernel memory (see README, Security).
+const (
+	autotunedRequests = 4
+	boundedSendBuffer = 256 << 10
+)
+
+// boundSendQueue fixes the send buffer of the request's connection when
+// the session already has autotunedRequests in flight.
+func boundSendQueue(ctx context.Context, inFlight int) {
+	if inFlight <= autotunedRequests {
+		return
+	}
+	if tcp := tcpOf(ctx); tcp != nil {
+		_ = tcp.SetWriteBuffer(boundedSendBuffer)
+	}
 }

@@ -84,7 +84,7 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) er
 	eff.SFTP.ServiceAddr.Port = sshLn.Addr().(*net.TCPAddr).Port
 	eff.WebFS.ServiceAddr.Port = webLn.Addr().(*net.TCPAddr).Port
 
-	svc, err := proxy.New(ctx, proxy.Options{Config: &eff, Sandbox: sandbox, Logger: log, Version: version, TokenKey: tokenKey})
+	svc, err := proxy.New(ctx, proxy.Options{Config: &eff, Sandbox: sandbox, Logger: log, Version: version, TokenKey: tokenKey, Walls: sandbox.Walls()})
 	if err != nil {
 		return err
 	}
@@ -101,6 +101,7 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) er
 		Ciphers:                  strings.Split(eff.SFTP.Ciphers, ","),
 		MaxConnectionsPerSession: eff.Session.MaxSSHConnections,
 		MaxChannelsPerConnection: eff.Session.MaxChannelsPerConnection,
+		MaxChannelsPerSession:    eff.Session.MaxSSHChannels,
 	})
 	if err != nil {
 		return err

@@ -1,5 +1,5 @@
 // Package sandboxtest gives test binaries hostile programs to run inside a
-// real worker's sandbox: a memory hog, a fork bomb. Only tests import it,
+// real worker's sandbox: a memory hog, a fork bomb, a kernel prober. Only tests import it,
 // so the daemon binary carries none of them.
 package sandboxtest
 
@@ -45,6 +45,8 @@ func RunRole(self string) {
 			os.Exit(0) // the pids limit never bit
 		}
 		os.Exit(ForkBombRefused)
+	case KernelProbe:
+		runKernelProbe()
 	case sleeper:
 		time.Sleep(time.Minute)
 		os.Exit(0)
