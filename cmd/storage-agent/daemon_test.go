@@ -111,7 +111,9 @@ func newDaemon(t *testing.T, extra ...string) *daemon {
 	return d
 }
 
-var bannerLine = regexp.MustCompile(`^(manager-api|sftp|webfs): (\S+)$`)
+// bannerLine matches the banner's listener lines: name, then the URL
+// clients use.
+var bannerLine = regexp.MustCompile(`^(manager-api|sftp|webfs):\s+(\S+)`)
 
 func (d *daemon) start() {
 	t := d.t
@@ -143,7 +145,7 @@ func (d *daemon) start() {
 				case "manager-api":
 					d.mgrURL = m[2]
 				case "sftp":
-					d.sftp = m[2]
+					d.sftp = strings.TrimPrefix(m[2], "sftp://")
 					d.sftpPort = m[2][strings.LastIndex(m[2], ":")+1:]
 				case "webfs":
 					d.webURL = m[2]
