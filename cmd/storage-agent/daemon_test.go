@@ -79,6 +79,7 @@ type daemon struct {
 	webURL   string // https://host:port of webfs
 	secret   string
 	log      *syncBuffer
+	out      *syncBuffer // stdout: the banner
 	exited   chan struct{}
 }
 
@@ -124,7 +125,7 @@ func (d *daemon) start() {
 	}
 	d.cmd = exec.Command(self, append(append([]string{}, d.args...), "serve")...)
 	d.cmd.Env = append(os.Environ(), daemonEnv+"=1")
-	d.log = &syncBuffer{}
+	d.log, d.out = &syncBuffer{}, &syncBuffer{}
 	d.cmd.Stderr = d.log
 	stdout, err := d.cmd.StdoutPipe()
 	if err != nil {
@@ -140,6 +141,7 @@ func (d *daemon) start() {
 		sc := bufio.NewScanner(stdout)
 		n := 0
 		for sc.Scan() {
+			fmt.Fprintln(d.out, sc.Text())
 			if m := bannerLine.FindStringSubmatch(sc.Text()); m != nil {
 				switch m[1] {
 				case "manager-api":
