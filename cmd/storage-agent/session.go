@@ -259,44 +259,42 @@ func sessionList(ctx context.Context, cfg *config.Config, args []string, stdout,
 }
 
 func sessionClose(ctx context.Context, cfg *config.Config, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("close", stdout, stderr)
-	if stop, err := parseFlags(fs, args, stdout); stop {
+	return withSessionID("close", cfg, args, stdout, stderr, func(c *proxy.Client, id string) error {
+		if err := c.CloseSession(ctx, id); err != nil {
+			return err
+		}
+		_, err := fmt.Fprintln(stdout, "closed", id)
 		return err
-	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return errors.New("session close: want one session ID")
-	}
-	c, err := managerClient(cfg)
-	if err != nil {
-		return err
-	}
-	if err := c.CloseSession(ctx, fs.Arg(0)); err != nil {
-		return err
-	}
-	fmt.Fprintln(stdout, "closed", fs.Arg(0))
-	return nil
+	})
 }
 
 func sessionWebLogin(ctx context.Context, cfg *config.Config, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("web-login", stdout, stderr)
+	return withSessionID("web-login", cfg, args, stdout, stderr, func(c *proxy.Client, id string) error {
+		l, err := c.WebLogin(ctx, id)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(stdout, "%s\n(works once, until %s)\n", l.URL, l.ExpiresAt.Local().Format(time.TimeOnly))
+		return err
+	})
+}
+
+// withSessionID parses the arguments of a subcommand that takes one
+// session ID and nothing else, then calls do with a manager client.
+func withSessionID(name string, cfg *config.Config, args []string, stdout, stderr io.Writer, do func(c *proxy.Client, id string) error) error {
+	fs := newFlagSet(name, stdout, stderr)
 	if stop, err := parseFlags(fs, args, stdout); stop {
 		return err
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()
-		return errors.New("session web-login: want one session ID")
+		return fmt.Errorf("session %s: want one session ID", name)
 	}
 	c, err := managerClient(cfg)
 	if err != nil {
 		return err
 	}
-	l, err := c.WebLogin(ctx, fs.Arg(0))
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintf(stdout, "%s\n(works once, until %s)\n", l.URL, l.ExpiresAt.Local().Format(time.TimeOnly))
-	return err
+	return do(c, fs.Arg(0))
 }
 
 // printRaw sends one request and prints the answer body as it came.
