@@ -133,7 +133,7 @@ func serve(ctx context.Context, cfg *config.Config, inv invocation, stdout, stde
 	go func() { errc <- web.Serve(serveCtx, webLn) }()
 
 	printBanner(stdout, &eff, secretNote, ssh.HostKeys(), clientHint(cfg, &eff, inv))
-	log.Info("storage-agent started", "version", version, "agent", eff.Agent.ID)
+	log.Info("storage-agent started", "version", version, "agent", eff.Agent.ID, "state", varBase)
 
 	var runErr error
 	select {
