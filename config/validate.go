@@ -38,7 +38,7 @@ func (c *Config) Validate() error {
 	}
 
 	// Port 0 asks the kernel for a free port, which tests rely on.
-	ls := c.Listeners()
+	ls := c.listeners()
 	for i, a := range ls {
 		check(a.Addr.Port >= 0 && a.Addr.Port <= 65535, a.Key+".port", "%d is out of range 0..65535", a.Addr.Port)
 		for _, b := range ls[:i] {
@@ -72,16 +72,16 @@ func (c *Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// Listener is one address the daemon listens on, with its config key.
-type Listener struct {
+// listener is one address the daemon listens on, with its config key.
+type listener struct {
 	Key  string // e.g. "sftp.service-addr"
 	Addr HostPort
 }
 
-// Listeners returns every address the daemon binds, in start-up order; a
-// new listener belongs here so validation and bind errors cover it.
-func (c *Config) Listeners() []Listener {
-	return []Listener{
+// listeners returns every address the daemon binds, in start-up order; a
+// new listener belongs here so its port is range-checked and clashes are found.
+func (c *Config) listeners() []listener {
+	return []listener{
 		{"api.manager.service-addr", c.API.Manager.ServiceAddr},
 		{"sftp.service-addr", c.SFTP.ServiceAddr},
 		{"webfs.service-addr", c.WebFS.ServiceAddr},
