@@ -167,9 +167,7 @@ func TestDeadLoginLinkSaysWhy(t *testing.T) {
 				!strings.Contains(body, c.title) || !strings.Contains(body, c.todo) {
 				t.Fatalf("%d %s\n%s\nwant 403 and a page saying %q and %q", r.StatusCode, r.Header.Get("Content-Type"), body, c.title, c.todo)
 			}
-			if !strings.Contains(d.log.String(), "web login link refused") {
-				t.Fatal("the daemon did not log the refused link")
-			}
+			waitLine(t, d.log, "web login link refused", c.title)
 		})
 	}
 
@@ -224,4 +222,27 @@ func readAll(t *testing.T, r *http.Response) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// waitLine waits (at most 10 s) until buf holds a line with every part: a
+// daemon's output reaches the test through a pipe, after its answers.
+func waitLine(t *testing.T, buf *syncBuffer, parts ...string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		for _, line := range strings.Split(buf.String(), "\n") {
+			if containsAll(line, parts) {
+				return
+			}
+		}
+	}
+	t.Fatalf("no line with %q in:\n%s", parts, buf.String())
+}
+
+func containsAll(s string, parts []string) bool {
+	for _, p := range parts {
+		if !strings.Contains(s, p) {
+			return false
+		}
+	}
+	return true
 }
