@@ -26,7 +26,10 @@ const EnvPrefix = "STORAGE_AGENT_"
 // (dotted key -> value, from command-line flags). It then applies the
 // default volume if no source configured one, runs Validate, and makes
 // var-base-path and every file path absolute, so nothing later depends on
-// the working directory.
+// the working directory. Relative paths are taken relative to the directory
+// of the file at path (the working directory when there is none): a client
+// command given the daemon's --config reaches the daemon's state from
+// anywhere.
 //
 // Every problem found is returned at once, joined; each is a *KeyError that
 // names the full dotted key.
@@ -61,7 +64,7 @@ func Load(path string, environ []string, overrides map[string]string) (*Config, 
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if err := cfg.makeAbs(); err != nil {
+	if err := cfg.makeAbs(baseDir(path)); err != nil {
 		return nil, err
 	}
 	return cfg, nil
@@ -158,14 +161,28 @@ func (c *Config) applyVolumeDefaults() {
 	}
 }
 
-// makeAbs resolves every path of c against the working directory now, so
-// a later chdir (or a worker's different cwd) cannot change their meaning.
-func (c *Config) makeAbs() error {
+// baseDir is the directory relative paths are resolved against: the config
+// file's, or "" (the working directory) when there is no file.
+func baseDir(path string) string {
+	if path == "" {
+		return ""
+	}
+	return filepath.Dir(path)
+}
+
+// makeAbs resolves every path of c against base (the working directory
+// when "") now, so a later chdir (or a worker's different cwd) cannot
+// change their meaning.
+func (c *Config) makeAbs(base string) error {
 	abs := func(key string, p *string) error {
 		if *p == "" {
 			return nil // "not set"; Validate decided whether that is allowed
 		}
-		a, err := filepath.Abs(*p)
+		a := *p
+		if !filepath.IsAbs(a) {
+			a = filepath.Join(base, a)
+		}
+		a, err := filepath.Abs(a)
 		if err != nil {
 			return &KeyError{Key: key, Err: fmt.Errorf("resolve %q: %w", *p, err)}
 		}

@@ -87,7 +87,7 @@ func TestLoadLayers(t *testing.T) {
 		file      string // TOML content; "" = no file
 		env       []string
 		overrides map[string]string
-		check     func(t *testing.T, c *Config)
+		check     func(t *testing.T, c *Config, base string) // base: the file's directory or the working directory
 	}{
 		{
 			name: "file overrides defaults",
@@ -113,7 +113,7 @@ cpu = 2
 memory = 2147483648
 idle-timeout = "5m"
 `,
-			check: func(t *testing.T, c *Config) {
+			check: func(t *testing.T, c *Config, base string) {
 				want := Default()
 				want.Agent.ID, want.Agent.PublicHost = "node-7", "storage7.example.org"
 				want.API.Manager = ManagerAPIConfig{ServiceAddr: HostPort{"10.0.0.7", 16022}, Secret: "s3cret"}
@@ -122,8 +122,8 @@ idle-timeout = "5m"
 				want.Session.MaxSessions, want.Session.CPU = 10, 2
 				want.Session.Memory = 2 << 30
 				want.Session.IdleTimeout = Duration(5 * time.Minute)
-				want.Agent.VarBasePath = mustAbs(t, "var")
-				want.Volume["local"] = VolumeConfig{Backend: "vfs", Path: mustAbs(t, "var/volumes/local")}
+				want.Agent.VarBasePath = filepath.Join(base, "var")
+				want.Volume["local"] = VolumeConfig{Backend: "vfs", Path: filepath.Join(base, "var/volumes/local")}
 				if !reflect.DeepEqual(c, want) {
 					t.Errorf("got  %+v\nwant %+v", c, want)
 				}
@@ -146,7 +146,7 @@ idle-timeout = "5m"
 				"storage_agent_session__cpu=99",
 				"NO_EQUALS_SIGN",
 			},
-			check: func(t *testing.T, c *Config) {
+			check: func(t *testing.T, c *Config, base string) {
 				s := c.Session
 				if s.MaxSessions != 8 || s.Memory != 512<<20 || s.CPU != 0.5 || s.MaxTTL != Duration(8*time.Hour) {
 					t.Errorf("session = %+v", s)
@@ -167,7 +167,7 @@ idle-timeout = "5m"
 			file:      "[session]\nmax-sessions = 10\nmax-sessions-per-user = 3\npids = 100\n",
 			env:       []string{"STORAGE_AGENT_SESSION__MAX_SESSIONS=20", "STORAGE_AGENT_SESSION__MAX_SESSIONS_PER_USER=4"},
 			overrides: map[string]string{"session.max-sessions": "30"},
-			check: func(t *testing.T, c *Config) {
+			check: func(t *testing.T, c *Config, base string) {
 				s := c.Session
 				if s.MaxSessions != 30 || s.MaxSessionsPerUser != 4 || s.Pids != 100 || s.UID != 1000 {
 					t.Errorf("session = %+v, want max-sessions 30 (flag), per-user 4 (env), pids 100 (file), uid 1000 (default)", s)
@@ -177,7 +177,7 @@ idle-timeout = "5m"
 		{
 			name:      "flags of every type",
 			overrides: map[string]string{"session.idle-timeout": "90s", "session.memory": "64MiB", "webfs.service-addr.port": "0", "session.uid": "2000", "session.cpu": "1.5"},
-			check: func(t *testing.T, c *Config) {
+			check: func(t *testing.T, c *Config, base string) {
 				s := c.Session
 				if s.IdleTimeout != Duration(90*time.Second) || s.Memory != 64<<20 || s.UID != 2000 || s.CPU != 1.5 || c.WebFS.ServiceAddr.Port != 0 {
 					t.Errorf("session = %+v, webfs = %+v", s, c.WebFS)
@@ -187,7 +187,7 @@ idle-timeout = "5m"
 		{
 			name: "var-base-path moves the default volume",
 			env:  []string{"STORAGE_AGENT_AGENT__VAR_BASE_PATH=/srv/storage-agent"},
-			check: func(t *testing.T, c *Config) {
+			check: func(t *testing.T, c *Config, base string) {
 				want := map[string]VolumeConfig{"local": {Backend: "vfs", Path: "/srv/storage-agent/volumes/local"}}
 				if !reflect.DeepEqual(c.Volume, want) || c.Agent.VarBasePath != "/srv/storage-agent" {
 					t.Errorf("var-base-path %q, volume = %+v, want %+v", c.Agent.VarBasePath, c.Volume, want)
@@ -195,10 +195,10 @@ idle-timeout = "5m"
 			},
 		},
 		{
-			name: "relative var-base-path becomes absolute",
+			name: "relative var-base-path is taken from the file's directory",
 			file: "[agent]\nvar-base-path = \"state\"\n",
-			check: func(t *testing.T, c *Config) {
-				if c.Agent.VarBasePath != mustAbs(t, "state") || c.Volume["local"].Path != mustAbs(t, "state/volumes/local") {
+			check: func(t *testing.T, c *Config, base string) {
+				if c.Agent.VarBasePath != filepath.Join(base, "state") || c.Volume["local"].Path != filepath.Join(base, "state/volumes/local") {
 					t.Errorf("var-base-path %q, volume %+v", c.Agent.VarBasePath, c.Volume)
 				}
 			},
@@ -206,7 +206,7 @@ idle-timeout = "5m"
 		{
 			name: "explicit volume replaces the default",
 			file: "[volume.fast]\nbackend = \"vfs\"\npath = \"/data/fast\"\n\n[volume.\"nfs.slow\"]\npath = \"/data/slow\"\n",
-			check: func(t *testing.T, c *Config) {
+			check: func(t *testing.T, c *Config, base string) {
 				want := map[string]VolumeConfig{
 					"fast":     {Backend: "vfs", Path: "/data/fast"},
 					"nfs.slow": {Backend: "vfs", Path: "/data/slow"}, // backend defaults to vfs
@@ -220,7 +220,7 @@ idle-timeout = "5m"
 			name:      "volume from env and flag",
 			env:       []string{"STORAGE_AGENT_VOLUME__BIG_DISK__PATH=/data/big"},
 			overrides: map[string]string{"volume.nfs.slow.path": "/data/slow"},
-			check: func(t *testing.T, c *Config) {
+			check: func(t *testing.T, c *Config, base string) {
 				want := map[string]VolumeConfig{
 					"big-disk": {Backend: "vfs", Path: "/data/big"},
 					"nfs.slow": {Backend: "vfs", Path: "/data/slow"},
@@ -233,7 +233,7 @@ idle-timeout = "5m"
 		{
 			name: "empty file and empty tables",
 			file: "[agent]\n[volume]\n",
-			check: func(t *testing.T, c *Config) {
+			check: func(t *testing.T, c *Config, base string) {
 				if len(c.Volume) != 1 || c.Volume["local"].Backend != "vfs" {
 					t.Errorf("volume = %+v, want the default local", c.Volume)
 				}
@@ -243,15 +243,16 @@ idle-timeout = "5m"
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			path := ""
+			path, base := "", mustAbs(t, ".")
 			if tt.file != "" {
 				path = writeTOML(t, tt.file)
+				base = filepath.Dir(path)
 			}
 			c, err := Load(path, tt.env, tt.overrides)
 			if err != nil {
 				t.Fatalf("Load: %v", err)
 			}
-			tt.check(t, c)
+			tt.check(t, c, base)
 		})
 	}
 }

@@ -31,24 +31,9 @@ func (c *Config) Masked() *Config {
 // Keys returns every leaf key of Default() in dotted form, sorted, e.g.
 // "session.max-sessions"; the command registers one flag per key.
 func Keys() []string {
-	var keys []string
-	var walk func(prefix string, v any)
-	walk = func(prefix string, v any) {
-		m, ok := v.(map[string]any)
-		if !ok {
-			keys = append(keys, prefix)
-			return
-		}
-		for k, sub := range m {
-			if prefix != "" {
-				k = prefix + "." + k
-			}
-			walk(k, sub)
-		}
-	}
-	walk("", encode(reflect.ValueOf(*Default())))
-	slices.Sort(keys)
-	return keys
+	flat := map[string]string{}
+	flatten(flat, "", encode(reflect.ValueOf(*Default())))
+	return slices.Sorted(maps.Keys(flat))
 }
 
 // hostPortType is written as an inline table, as DESIGN.md shows it.

@@ -38,15 +38,13 @@ func (c *Config) Validate() error {
 	}
 
 	// Port 0 asks the kernel for a free port, which tests rely on.
-	for _, a := range []struct {
-		key  string
-		port int
-	}{
-		{"api.manager.service-addr.port", c.API.Manager.ServiceAddr.Port},
-		{"sftp.service-addr.port", c.SFTP.ServiceAddr.Port},
-		{"webfs.service-addr.port", c.WebFS.ServiceAddr.Port},
-	} {
-		check(a.port >= 0 && a.port <= 65535, a.key, "%d is out of range 0..65535", a.port)
+	ls := c.listeners()
+	for i, a := range ls {
+		check(a.Addr.Port >= 0 && a.Addr.Port <= 65535, a.Key+".port", "%d is out of range 0..65535", a.Addr.Port)
+		for _, b := range ls[:i] {
+			check(!clash(a.Addr, b.Addr), a.Key+".port",
+				"port %d is also %s.port: two listeners cannot share a port", a.Addr.Port, b.Key)
+		}
 	}
 	check((c.WebFS.SSLCert == "") == (c.WebFS.SSLPrivKey == ""), "webfs.ssl-cert",
 		"ssl-cert and ssl-privkey must be set together (or both left empty for a generated certificate)")
@@ -84,6 +82,34 @@ func (c *Config) Validate() error {
 	}
 	return errors.Join(errs...)
 }
+
+// listener is one address the daemon listens on, with its config key.
+type listener struct {
+	Key  string // e.g. "sftp.service-addr"
+	Addr HostPort
+}
+
+// listeners returns every address the daemon binds, in start-up order; a
+// new listener belongs here so its port is range-checked and clashes are found.
+func (c *Config) listeners() []listener {
+	return []listener{
+		{"api.manager.service-addr", c.API.Manager.ServiceAddr},
+		{"sftp.service-addr", c.SFTP.ServiceAddr},
+		{"webfs.service-addr", c.WebFS.ServiceAddr},
+	}
+}
+
+// clash reports whether a and b would take the same port: same fixed port
+// and the same host, or either on every address.
+func clash(a, b HostPort) bool {
+	if a.Port == 0 || a.Port != b.Port {
+		return false
+	}
+	return a.Host == b.Host || anyHost(a.Host) || anyHost(b.Host)
+}
+
+// anyHost reports whether host means every address of the machine.
+func anyHost(host string) bool { return host == "" || host == "0.0.0.0" || host == "::" }
 
 // nameRule says what validName accepts, for error messages.
 const nameRule = `use letters, digits, '.', '_' and '-', and not "." or ".."`

@@ -42,6 +42,11 @@ func TestValidate(t *testing.T) {
 		{"dot-dot volume name", func(c *Config) { c.Volume[".."] = VolumeConfig{"vfs", "/x"} }, "volume...", "invalid volume name"},
 		{"backend ceph", func(c *Config) { c.Volume["local"] = VolumeConfig{"ceph", "/x"} }, "volume.local.backend", `"ceph"`},
 		{"empty path", func(c *Config) { c.Volume["local"] = VolumeConfig{"vfs", ""} }, "volume.local.path", "empty"},
+		{"two listeners on one port", func(c *Config) { c.WebFS.ServiceAddr.Port = 2022 }, "webfs.service-addr.port", "also sftp.service-addr.port"},
+		{"one port on two hosts", func(c *Config) {
+			c.SFTP.ServiceAddr.Host, c.WebFS.ServiceAddr = "10.0.0.1", HostPort{"10.0.0.2", 2022}
+		}, "", ""},
+		{"two listeners on port 0", func(c *Config) { c.SFTP.ServiceAddr.Port, c.WebFS.ServiceAddr.Port = 0, 0 }, "", ""},
 		{"cert without key", func(c *Config) { c.WebFS.SSLCert = "c.pem" }, "webfs.ssl-cert", "together"},
 		{"key without cert", func(c *Config) { c.WebFS.SSLPrivKey = "k.pem" }, "webfs.ssl-cert", "together"},
 	}

@@ -40,6 +40,7 @@ func (s *Service) routes() http.Handler {
 	a.GET("/sessions", s.handleList)
 	a.GET("/sessions/:id", s.handleGet)
 	a.DELETE("/sessions/:id", s.handleDelete)
+	a.POST("/sessions/:id/web-login", s.handleWebLogin)
 	return r
 }
 

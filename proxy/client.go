@@ -79,6 +79,16 @@ func (c *Client) CloseSession(ctx context.Context, id string) error {
 	return c.Do(ctx, http.MethodDelete, "/sessions/"+url.PathEscape(id), nil, nil)
 }
 
+// WebLogin gets a fresh single-use web login link for an open session
+// (POST /sessions/{id}/web-login).
+func (c *Client) WebLogin(ctx context.Context, id string) (*WebLoginInfo, error) {
+	var out WebLoginInfo
+	if err := c.Do(ctx, http.MethodPost, "/sessions/"+url.PathEscape(id)+"/web-login", nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // CreateFolder creates a vfolder, or does nothing if it exists
 // (POST /folder/create).
 func (c *Client) CreateFolder(ctx context.Context, req CreateFolderRequest) error {

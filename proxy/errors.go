@@ -34,6 +34,12 @@ var (
 	ErrInvalidToken = errors.New("invalid token")
 	// ErrTokenRedeemed means a single-use login token was already used.
 	ErrTokenRedeemed = errors.New("login token already used")
+	// ErrVolumeUnavailable means a volume's directory is gone or is no
+	// longer the filesystem it was at start (unmounted): nothing is
+	// written into it until the daemon is restarted on the right one.
+	ErrVolumeUnavailable = errors.New("volume unavailable")
+	// ErrTokenExpired means a token was valid but its time is up.
+	ErrTokenExpired = errors.New("token expired")
 	// ErrWorkerStart means the sandbox could not start the session's worker.
 	ErrWorkerStart = errors.New("worker start failed")
 )

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 )
@@ -53,6 +54,25 @@ func (s *Service) handleGet(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, s.info(sess, ""))
+}
+
+// handleWebLogin mints a fresh single-use login link for an open session,
+// for a user whose first link was used, expired or lost.
+func (s *Service) handleWebLogin(c *gin.Context) {
+	sess, ok := s.Lookup(c.Param("id"))
+	if !ok {
+		abortProblem(c, fmt.Errorf("%w: %q", ErrSessionNotFound, c.Param("id")))
+		return
+	}
+	now := time.Now()
+	exp := now.Add(loginTokenTTL)
+	tok, err := s.signer.mint(tokenLogin, sess.id, now, exp)
+	if err != nil {
+		abortProblem(c, err)
+		return
+	}
+	s.log.Info("web login link issued", "session", sess.id)
+	c.JSON(http.StatusOK, WebLoginInfo{URL: s.webURL(tok), ExpiresAt: exp.UTC().Truncate(time.Second)})
 }
 
 // handleDelete answers once the session is fully closed: worker gone,

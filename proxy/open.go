@@ -116,14 +116,6 @@ func (s *Service) isClosed() bool {
 
 // info describes sess; loginToken, when set, goes into the web URL.
 func (s *Service) info(sess *Session, loginToken string) SessionInfo {
-	u := url.URL{
-		Scheme: "https",
-		Host:   net.JoinHostPort(s.cfg.Agent.PublicHost, strconv.Itoa(s.cfg.WebFS.ServiceAddr.Port)),
-		Path:   "/login",
-	}
-	if loginToken != "" {
-		u.RawQuery = url.Values{"token": {loginToken}}.Encode()
-	}
 	return SessionInfo{
 		ID:        sess.id,
 		User:      sess.user,
@@ -134,7 +126,20 @@ func (s *Service) info(sess *Session, loginToken string) SessionInfo {
 			Port:     s.cfg.SFTP.ServiceAddr.Port,
 			Username: sess.id,
 		},
-		Web:    WebInfo{URL: u.String()},
+		Web:    WebInfo{URL: s.webURL(loginToken)},
 		Mounts: sess.Mounts(),
 	}
+}
+
+// webURL is the web login address, with loginToken when set.
+func (s *Service) webURL(loginToken string) string {
+	u := url.URL{
+		Scheme: "https",
+		Host:   net.JoinHostPort(s.cfg.Agent.PublicHost, strconv.Itoa(s.cfg.WebFS.ServiceAddr.Port)),
+		Path:   "/login",
+	}
+	if loginToken != "" {
+		u.RawQuery = url.Values{"token": {loginToken}}.Encode()
+	}
+	return u.String()
 }

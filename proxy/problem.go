@@ -39,6 +39,7 @@ var problemKinds = [...]problemKind{
 	{ErrUserLimit, http.StatusTooManyRequests, "too-many-sessions", "Too many sessions"},
 	{ErrNoFreeSlot, http.StatusServiceUnavailable, "no-free-slot", "No free session slot"},
 	{ErrServiceClosed, http.StatusServiceUnavailable, "shutting-down", "Shutting down"},
+	{ErrVolumeUnavailable, http.StatusServiceUnavailable, "volume-unavailable", "Volume unavailable"},
 	{errMethodNotAllowed, http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed"},
 }
 

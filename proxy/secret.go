@@ -46,6 +46,17 @@ func LoadOrCreateKey(file string) ([]byte, error) {
 	return key, nil
 }
 
+// LoadSecret returns the secret stored in file and never creates it:
+// clients read what the daemon generated, and a new secret of their own
+// would only be refused.
+func LoadSecret(file string) (string, error) {
+	text, err := load(file)
+	if err != nil {
+		return "", fmt.Errorf("proxy: %w", err)
+	}
+	return text, nil
+}
+
 func loadOrCreate(file string) (string, error) {
 	text, err := load(file)
 	if !errors.Is(err, fs.ErrNotExist) {

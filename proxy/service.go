@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -103,11 +102,11 @@ func New(ctx context.Context, opts Options) (*Service, error) {
 		return w, nil
 	}
 	for name, v := range cfg.Volume {
-		abs, err := filepath.Abs(v.Path)
+		vol, err := openVolume(name, v.Backend, v.Path)
 		if err != nil {
-			return nil, fmt.Errorf("proxy: volume %q: %w", name, err)
+			return nil, fmt.Errorf("proxy: %w", err)
 		}
-		s.volumes[name] = volume{name: name, backend: v.Backend, path: abs}
+		s.volumes[name] = vol
 	}
 	s.handler = s.routes()
 	return s, nil

@@ -3,6 +3,7 @@ package proxy
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -67,6 +68,9 @@ func (ts tokenSigner) verify(token, typ string) (*claims, error) {
 		jwt.WithIssuer(ts.agentID),
 		jwt.WithAudience(ts.agentID),
 	)
+	if errors.Is(err, jwt.ErrTokenExpired) {
+		return nil, fmt.Errorf("%w: %w: %w", ErrInvalidToken, ErrTokenExpired, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}

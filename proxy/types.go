@@ -63,6 +63,13 @@ type WebInfo struct {
 	URL string `json:"url"`
 }
 
+// WebLoginInfo is the body of POST /sessions/{id}/web-login: a fresh
+// single-use login link for a session that is open.
+type WebLoginInfo struct {
+	URL       string    `json:"url"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
 // MountInfo is one normalised mount of an open session (vfid in the
 // canonical 32-hex form).
 type MountInfo struct {

@@ -9,6 +9,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"syscall"
 )
 
 // vfid is a parsed "<qsid>/<folder-uuid>"; only its parsed parts are ever
@@ -84,6 +85,47 @@ type volume struct {
 	name    string
 	backend string
 	path    string
+	dev     uint64 // st_dev of path at start-up; see available
+}
+
+// openVolume describes the volume at path as it is now.
+func openVolume(name, backend, path string) (volume, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return volume{}, fmt.Errorf("volume %q: %w", name, err)
+	}
+	dev, err := deviceOf(abs)
+	if err != nil {
+		return volume{}, fmt.Errorf("volume %q: %w", name, err)
+	}
+	return volume{name: name, backend: backend, path: abs, dev: dev}, nil
+}
+
+// deviceOf returns the filesystem (st_dev) that directory path is on.
+func deviceOf(path string) (uint64, error) {
+	var st syscall.Stat_t
+	if err := syscall.Stat(path, &st); err != nil {
+		return 0, &fs.PathError{Op: "stat", Path: path, Err: err}
+	}
+	if st.Mode&syscall.S_IFMT != syscall.S_IFDIR {
+		return 0, &fs.PathError{Op: "stat", Path: path, Err: syscall.ENOTDIR}
+	}
+	return st.Dev, nil
+}
+
+// available fails with ErrVolumeUnavailable when vol's directory is gone or
+// sits on another filesystem than at start: an unmounted NFS volume leaves
+// its empty mount point on the root disk, which must not be written into.
+func (vol volume) available() error {
+	dev, err := deviceOf(vol.path)
+	if err != nil {
+		return fmt.Errorf("%w: %q: %w", ErrVolumeUnavailable, vol.name, err)
+	}
+	if dev != vol.dev {
+		return fmt.Errorf("%w: %q: %s is no longer the filesystem it was at start (unmounted?); mount it again or restart storage-agent",
+			ErrVolumeUnavailable, vol.name, vol.path)
+	}
+	return nil
 }
 
 // folderDir checks that v's directory exists on vol as a real directory
@@ -91,6 +133,9 @@ type volume struct {
 // component is Lstat'ed through an os.Root, so neither a symlink nor ".."
 // can lead the check (or the later bind mount) outside the volume.
 func (vol volume) folderDir(v vfid) (string, error) {
+	if err := vol.available(); err != nil {
+		return "", err
+	}
 	root, err := os.OpenRoot(vol.path)
 	if err != nil {
 		return "", fmt.Errorf("volume %q: %w", vol.name, err)
@@ -120,6 +165,9 @@ func (vol volume) folderDir(v vfid) (string, error) {
 // between our checks and a later bind mount; only the folder itself is
 // handed to the session uid/gid, with mode perm.
 func (vol volume) createFolder(v vfid, uid, gid int, perm fs.FileMode) (created bool, err error) {
+	if err := vol.available(); err != nil {
+		return false, err
+	}
 	root, err := os.OpenRoot(vol.path)
 	if err != nil {
 		return false, fmt.Errorf("volume %q: %w", vol.name, err)

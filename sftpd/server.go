@@ -35,6 +35,7 @@ type Server struct {
 	log              *slog.Logger
 	handshakeTimeout time.Duration
 	fingerprints     []string
+	hostKeys         []ssh.PublicKey
 	decoyKey         []byte // HMAC key for verifying tokens of unknown sessions
 	maxChannels      int    // open session channels per connection
 
@@ -97,6 +98,7 @@ func New(opts Options) (*Server, error) {
 	for _, signer := range signers {
 		s.base.AddHostKey(signer)
 		s.fingerprints = append(s.fingerprints, ssh.FingerprintSHA256(signer.PublicKey()))
+		s.hostKeys = append(s.hostKeys, signer.PublicKey())
 	}
 	return s, nil
 }
@@ -105,6 +107,12 @@ func New(opts Options) (*Server, error) {
 // (ed25519, ecdsa-p256, rsa-3072, in that order), for logs and the README.
 func (s *Server) HostKeyFingerprints() []string {
 	return append([]string(nil), s.fingerprints...)
+}
+
+// HostKeys returns the public host keys, in the order of
+// HostKeyFingerprints, so callers can show each with its type.
+func (s *Server) HostKeys() []ssh.PublicKey {
+	return append([]ssh.PublicKey(nil), s.hostKeys...)
 }
 
 // Serve accepts connections on ln until ctx is done or ln fails. It closes ln

@@ -137,7 +137,7 @@ func (s *Server) loginLink(c *gin.Context) {
 	sess, err := s.opts.Redeem(c.Query("token"))
 	if err != nil {
 		s.limiter.Fail(src)
-		fail(c, http.StatusForbidden)
+		s.refuseLink(c, err)
 		return
 	}
 	tok, err := s.mint(sess, time.Now())

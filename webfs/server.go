@@ -39,7 +39,9 @@ type Session interface {
 type Options struct {
 	// Lookup returns the open session with an id.
 	Lookup func(id string) (Session, bool)
-	// Redeem checks a single-use login token and returns its session.
+	// Redeem checks a single-use login token and returns its session; its
+	// error wraps ErrLinkUsed, ErrLinkExpired or ErrLinkSessionClosed
+	// when one of them is the reason.
 	Redeem func(token string) (Session, error)
 	// CertFile and KeyFile name the TLS certificate; both empty means a
 	// self-signed one generated once under CertDir.

@@ -182,7 +182,9 @@ func waitPort(addr string) error {
 	return fmt.Errorf("%s did not open", addr)
 }
 
-var bannerLine = regexp.MustCompile(`^(manager-api|sftp|webfs): (\S+)$`)
+// bannerLine matches the daemon's listener lines: name, then the URL
+// clients use, then where it is bound.
+var bannerLine = regexp.MustCompile(`^(manager-api|sftp|webfs):\s+(\S+)`)
 
 // startAgent runs our daemon on loopback with room for the session tests.
 func (e *env) startAgent(ctx context.Context) error {

@@ -54,7 +54,8 @@ func TestConfigCommandMasksSecrets(t *testing.T) {
 }
 
 // TestServeRefusesWithoutSandbox runs serve as an unprivileged user: it must
-// refuse to start and say why, not run sessions unconfined.
+// refuse to start and say why, not run sessions unconfined, and write
+// nothing (no state directory, secret or volume) before it refuses.
 func TestServeRefusesWithoutSandbox(t *testing.T) {
 	requireRoot(t)
 	self, err := os.Executable()
@@ -88,5 +89,8 @@ func TestServeRefusesWithoutSandbox(t *testing.T) {
 	}
 	if !strings.Contains(string(out), "must run as root") {
 		t.Fatalf("no reason given:\n%s", out)
+	}
+	if entries, err := os.ReadDir(dir); err != nil || len(entries) != 1 {
+		t.Fatalf("a refused start wrote %v (%v); want only the binary", entries, err)
 	}
 }

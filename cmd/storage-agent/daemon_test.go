@@ -79,6 +79,7 @@ type daemon struct {
 	webURL   string // https://host:port of webfs
 	secret   string
 	log      *syncBuffer
+	out      *syncBuffer // stdout: the banner
 	exited   chan struct{}
 }
 
@@ -111,7 +112,9 @@ func newDaemon(t *testing.T, extra ...string) *daemon {
 	return d
 }
 
-var bannerLine = regexp.MustCompile(`^(manager-api|sftp|webfs): (\S+)$`)
+// bannerLine matches the banner's listener lines: name, then the URL
+// clients use.
+var bannerLine = regexp.MustCompile(`^(manager-api|sftp|webfs):\s+(\S+)`)
 
 func (d *daemon) start() {
 	t := d.t
@@ -122,7 +125,7 @@ func (d *daemon) start() {
 	}
 	d.cmd = exec.Command(self, append(append([]string{}, d.args...), "serve")...)
 	d.cmd.Env = append(os.Environ(), daemonEnv+"=1")
-	d.log = &syncBuffer{}
+	d.log, d.out = &syncBuffer{}, &syncBuffer{}
 	d.cmd.Stderr = d.log
 	stdout, err := d.cmd.StdoutPipe()
 	if err != nil {
@@ -138,12 +141,13 @@ func (d *daemon) start() {
 		sc := bufio.NewScanner(stdout)
 		n := 0
 		for sc.Scan() {
+			fmt.Fprintln(d.out, sc.Text())
 			if m := bannerLine.FindStringSubmatch(sc.Text()); m != nil {
 				switch m[1] {
 				case "manager-api":
 					d.mgrURL = m[2]
 				case "sftp":
-					d.sftp = m[2]
+					d.sftp = strings.TrimPrefix(m[2], "sftp://")
 					d.sftpPort = m[2][strings.LastIndex(m[2], ":")+1:]
 				case "webfs":
 					d.webURL = m[2]

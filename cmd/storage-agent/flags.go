@@ -4,34 +4,48 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/storage-agent/storage-agent/config"
 )
 
+// invocation is how the command line set the configuration: what a client
+// command needs repeated to reach the same daemon.
+type invocation struct {
+	configPath string      // --config as given; "" for none
+	flags      [][2]string // --section.key VALUE pairs in the order given
+	env        bool        // STORAGE_AGENT_* variables were set
+}
+
 // loadConfig parses the config flags that lead args (--config FILE and one
 // --section.key VALUE flag per config key), loads the configuration and
-// returns it with the arguments after the flags.
-func loadConfig(args, environ []string, stderr io.Writer) (*config.Config, []string, error) {
+// returns it with how it was set and the arguments after the flags. -h and
+// --help come back as flag.ErrHelp.
+func loadConfig(args, environ []string) (*config.Config, invocation, []string, error) {
+	var inv invocation
 	fs := flag.NewFlagSet("storage-agent", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	path := fs.String("config", "", "storage-agent.toml to read")
-	keys := config.Keys()
-	values := make(map[string]*string, len(keys))
-	for _, k := range keys {
-		values[k] = fs.String(k, "", "config key "+k)
+	// The caller prints errors and usage; flag's own dump of every key
+	// is no help.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	fs.StringVar(&inv.configPath, "config", "", "storage-agent.toml to read")
+	overrides := map[string]string{}
+	for _, k := range config.Keys() {
+		fs.Func(k, "config key "+k, func(v string) error {
+			overrides[k] = v
+			inv.flags = append(inv.flags, [2]string{k, v})
+			return nil
+		})
 	}
 	if err := fs.Parse(args); err != nil {
-		return nil, nil, err
+		return nil, inv, nil, err
 	}
-	overrides := map[string]string{}
-	fs.Visit(func(f *flag.Flag) {
-		if v, ok := values[f.Name]; ok {
-			overrides[f.Name] = *v
-		}
-	})
-	cfg, err := config.Load(*path, environ, overrides)
+	for _, kv := range environ {
+		inv.env = inv.env || strings.HasPrefix(kv, config.EnvPrefix)
+	}
+	cfg, err := config.Load(inv.configPath, environ, overrides)
 	if err != nil {
-		return nil, nil, fmt.Errorf("configuration: %w", err)
+		return nil, inv, nil, fmt.Errorf("configuration: %w", err)
 	}
-	return cfg, fs.Args(), nil
+	return cfg, inv, fs.Args(), nil
 }

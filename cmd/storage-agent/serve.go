@@ -11,8 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
-	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/storage-agent/storage-agent/config"
@@ -26,24 +26,57 @@ const shutdownGrace = 10 * time.Second
 
 // serve runs the daemon until ctx is cancelled (SIGINT/SIGTERM) or a
 // listener fails, then closes every session and removes every sandbox.
-func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) error {
+func serve(ctx context.Context, cfg *config.Config, inv invocation, stdout, stderr io.Writer) error {
 	log := slog.New(slog.NewTextHandler(stderr, nil))
+	// Everything that can refuse the start comes before anything is
+	// written: the root check, the volumes, the state lock, the ports.
+	if os.Geteuid() != 0 {
+		return fmt.Errorf("cannot sandbox sessions on this host, refusing to start: must run as root to create namespaces and cgroups (running as uid %d)", os.Geteuid())
+	}
+	if err := cfg.CheckVolumes(); err != nil {
+		return err
+	}
+	varBase := cfg.Agent.VarBasePath
+	lock, err := lockState(varBase)
+	if err != nil {
+		return err
+	}
+	defer lock.Close()
 	// x/crypto/ssh allocates every received packet afresh, and the daemon's
 	// live heap is small: at line rate the default GOGC=100 collects about a
 	// hundred times a second. A higher target costs a few MiB.
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}
-	varBase := cfg.Agent.VarBasePath
-	if err := os.MkdirAll(varBase, 0o700); err != nil {
-		return fmt.Errorf("var-base-path: %w", err)
+	eff := *cfg // the effective config: generated secret, bound ports
+	mgrLn, err := listen("api.manager.service-addr", eff.API.Manager.ServiceAddr)
+	if err != nil {
+		return err
 	}
+	defer mgrLn.Close()
+	sshLn, err := listen("sftp.service-addr", eff.SFTP.ServiceAddr)
+	if err != nil {
+		return err
+	}
+	defer sshLn.Close()
+	webLn, err := listen("webfs.service-addr", eff.WebFS.ServiceAddr)
+	if err != nil {
+		return err
+	}
+	defer webLn.Close()
+	// Port 0 means "any free port" (tests); sessions must advertise the real one.
+	eff.API.Manager.ServiceAddr.Port = mgrLn.Addr().(*net.TCPAddr).Port
+	eff.SFTP.ServiceAddr.Port = sshLn.Addr().(*net.TCPAddr).Port
+	eff.WebFS.ServiceAddr.Port = webLn.Addr().(*net.TCPAddr).Port
+
 	for name, v := range cfg.Volume {
+		if !cfg.IsBuiltinVolume(name) {
+			continue // CheckVolumes found it; a configured one is never made
+		}
 		if err := os.MkdirAll(v.Path, 0o755); err != nil {
 			return fmt.Errorf("volume %s: %w", name, err)
 		}
 	}
-	eff := *cfg // the effective config: generated secret, bound ports
 	secretNote := "from the configuration"
 	if eff.API.Manager.Secret == "" {
 		secret, err := proxy.LoadOrCreateSecret(proxy.SecretFile(varBase))
@@ -63,26 +96,6 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) er
 		return fmt.Errorf("cannot sandbox sessions on this host, refusing to start: %w", err)
 	}
 	defer sandbox.Close()
-
-	mgrLn, err := net.Listen("tcp", eff.API.Manager.ServiceAddr.String())
-	if err != nil {
-		return fmt.Errorf("manager API: %w", err)
-	}
-	defer mgrLn.Close()
-	sshLn, err := net.Listen("tcp", eff.SFTP.ServiceAddr.String())
-	if err != nil {
-		return fmt.Errorf("sftp: %w", err)
-	}
-	defer sshLn.Close()
-	webLn, err := net.Listen("tcp", eff.WebFS.ServiceAddr.String())
-	if err != nil {
-		return fmt.Errorf("webfs: %w", err)
-	}
-	defer webLn.Close()
-	// Port 0 means "any free port" (tests); sessions must advertise the real one.
-	eff.API.Manager.ServiceAddr.Port = mgrLn.Addr().(*net.TCPAddr).Port
-	eff.SFTP.ServiceAddr.Port = sshLn.Addr().(*net.TCPAddr).Port
-	eff.WebFS.ServiceAddr.Port = webLn.Addr().(*net.TCPAddr).Port
 
 	svc, err := proxy.New(ctx, proxy.Options{Config: &eff, Sandbox: sandbox, Logger: log, Version: version, TokenKey: tokenKey, Walls: sandbox.Walls()})
 	if err != nil {
@@ -122,8 +135,8 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) er
 	go func() { errc <- ssh.Serve(serveCtx, sshLn) }()
 	go func() { errc <- web.Serve(serveCtx, webLn) }()
 
-	printBanner(stdout, &eff, secretNote, ssh.HostKeyFingerprints())
-	log.Info("storage-agent started", "version", version, "agent", eff.Agent.ID)
+	printBanner(stdout, &eff, secretNote, ssh.HostKeys(), clientHint(cfg, &eff, inv))
+	log.Info("storage-agent started", "version", version, "agent", eff.Agent.ID, "state", varBase)
 
 	var runErr error
 	select {
@@ -145,21 +158,20 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) er
 	return runErr
 }
 
-// printBanner tells the operator where everything is and how to open a
-// first session; tests read the "manager-api:", "sftp:" and "webfs:" lines.
-func printBanner(w io.Writer, cfg *config.Config, secretNote string, fingerprints []string) {
-	mgr := cfg.API.Manager.ServiceAddr
-	if mgr.Host == "0.0.0.0" || mgr.Host == "::" || mgr.Host == "" {
-		mgr.Host = "127.0.0.1"
+// listen binds addr; its errors name the key to change.
+func listen(key string, addr config.HostPort) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr.String())
+	if err == nil {
+		return ln, nil
 	}
-	self := os.Args[0]
-	fmt.Fprintf(w, "storage-agent %s is serving\n", version)
-	fmt.Fprintf(w, "manager-api: http://%s\n", mgr.String())
-	fmt.Fprintf(w, "sftp: %s\n", cfg.SFTP.ServiceAddr.String())
-	fmt.Fprintf(w, "webfs: https://%s\n", net.JoinHostPort(cfg.Agent.PublicHost, strconv.Itoa(cfg.WebFS.ServiceAddr.Port)))
-	fmt.Fprintf(w, "manager secret: %s\n", secretNote)
-	fmt.Fprintf(w, "host keys: %s\n", strings.Join(fingerprints, " "))
-	fmt.Fprintf(w, "\nOpen a session from another terminal:\n  %s session open --user alice --folder data\n", self)
-	fmt.Fprintf(w, "then connect with the printed command, e.g. sftp -P %d <session id>@%s (password: the session token)\n",
-		cfg.SFTP.ServiceAddr.Port, cfg.Agent.PublicHost)
+	hint := "change " + key + ".port (or .host)"
+	if errors.Is(err, syscall.EADDRINUSE) && addr.Port == backendAIStorageProxyPort {
+		hint += fmt.Sprintf("; Backend.AI's storage-proxy serves its manager API on port %d: storage-agent replaces it, so stop the storage-proxy on this node, or pick another port and tell the manager",
+			backendAIStorageProxyPort)
+	}
+	return nil, fmt.Errorf("%s: cannot listen on %s: %w; %s", key, addr, err, hint)
 }
+
+// backendAIStorageProxyPort is where Backend.AI's own storage-proxy listens
+// for the manager, and our default: the likeliest clash on a node.
+const backendAIStorageProxyPort = 6022

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -25,7 +27,7 @@ func newWebFS(svc *proxy.Service, cfg *config.Config, log *slog.Logger) (*webfs.
 		Redeem: func(token string) (webfs.Session, error) {
 			s, err := svc.RedeemLoginToken(token)
 			if err != nil {
-				return nil, err
+				return nil, linkError(err)
 			}
 			return s, nil
 		},
@@ -37,6 +39,20 @@ func newWebFS(svc *proxy.Service, cfg *config.Config, log *slog.Logger) (*webfs.
 
 		MaxRequestsPerSession: cfg.Session.MaxWebRequests,
 	})
+}
+
+// linkError tells webfs why the proxy refused a login link.
+func linkError(err error) error {
+	for _, m := range []struct{ from, to error }{
+		{proxy.ErrTokenRedeemed, webfs.ErrLinkUsed},
+		{proxy.ErrTokenExpired, webfs.ErrLinkExpired},
+		{proxy.ErrSessionClosed, webfs.ErrLinkSessionClosed},
+	} {
+		if errors.Is(err, m.from) {
+			return fmt.Errorf("%w: %w", m.to, err)
+		}
+	}
+	return err
 }
 
 // reloadOnHUP reloads webfs's certificate from disk on each SIGHUP

@@ -9,10 +9,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
+	"io/fs"
 	"net/http"
 	"os"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -28,6 +27,10 @@ const sessionUsage = `usage:
                              [--key FILE ...] [--ttl DURATION] [--json]
   storage-agent session list [--json]
   storage-agent session close ID
+  storage-agent session web-login ID     a fresh web login link (single use, 2 minutes)
+
+Give the same --config and flags as serve (before "session"), so the command
+reaches that daemon and reads its secret.
 `
 
 // runSession implements "storage-agent session open|list|close": a client
@@ -35,7 +38,11 @@ const sessionUsage = `usage:
 func runSession(ctx context.Context, cfg *config.Config, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, sessionUsage)
-		return errors.New("session: want open, list or close")
+		return errors.New("session: want open, list, close or web-login")
+	}
+	if isHelp(args) || args[0] == "help" {
+		_, err := fmt.Fprint(stdout, sessionUsage)
+		return err
 	}
 	switch args[0] {
 	case "open":
@@ -44,29 +51,43 @@ func runSession(ctx context.Context, cfg *config.Config, args []string, stdout, 
 		return sessionList(ctx, cfg, args[1:], stdout, stderr)
 	case "close":
 		return sessionClose(ctx, cfg, args[1:], stdout, stderr)
+	case "web-login":
+		return sessionWebLogin(ctx, cfg, args[1:], stdout, stderr)
 	}
 	fmt.Fprint(stderr, sessionUsage)
 	return fmt.Errorf("session: unknown command %q", args[0])
 }
 
-// newFlagSet makes a subcommand's flag set; parse errors print the usage.
-func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+// newFlagSet makes a subcommand's flag set; parse errors print the usage
+// to stderr, -h and --help print it to stdout.
+func newFlagSet(name string, stdout, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("session "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, sessionUsage); fs.PrintDefaults() }
+	fs.Usage = func() { fmt.Fprint(fs.Output(), sessionUsage); fs.PrintDefaults() }
 	return fs
 }
 
-// parseFlags parses args; -h is not an error, the usage was printed.
-func parseFlags(fs *flag.FlagSet, args []string) (stop bool, err error) {
-	if err = fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+// parseFlags parses args; -h is not an error: the usage goes to stdout.
+func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) (stop bool, err error) {
+	stderr := fs.Output()
+	fs.SetOutput(io.Discard) // Parse would print the usage on -h itself
+	err = fs.Parse(args)
+	fs.SetOutput(stderr)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fs.SetOutput(stdout)
+		fs.Usage()
+		fs.SetOutput(stderr)
 		return true, nil
+	case err != nil:
+		fs.Usage()
+		return true, err
 	}
-	return err != nil, err
+	return false, nil
 }
 
 func sessionOpen(ctx context.Context, cfg *config.Config, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("open", stderr)
+	fs := newFlagSet("open", stdout, stderr)
 	var req proxy.OpenRequest
 	fs.StringVar(&req.User, "user", "", "user the session is for")
 	folder := fs.String("folder", "", "quick start: mount (and create) the user's vfolder `NAME`")
@@ -83,7 +104,7 @@ func sessionOpen(ctx context.Context, cfg *config.Config, args []string, stdout,
 		req.SSHPublicKeys = append(req.SSHPublicKeys, keys...)
 		return err
 	})
-	if stop, err := parseFlags(fs, args); stop {
+	if stop, err := parseFlags(fs, args, stdout); stop {
 		return err
 	}
 	if req.User == "" || (*folder == "" && len(req.Mounts) == 0) || fs.NArg() > 0 {
@@ -114,9 +135,9 @@ func sessionOpen(ctx context.Context, cfg *config.Config, args []string, stdout,
 	}
 	_, err = fmt.Fprintf(stdout, "session  %s\nuser     %s\nexpires  %s\ntoken    %s\n\n"+
 		"SFTP, scp, rsync (password: the token above):\n  sftp -P %d %s@%s\n\n"+
-		"Web (the link works once, for 2 minutes):\n  %s\n",
+		"Web (the link works once, for 2 minutes; session web-login %s makes a new one):\n  %s\n",
 		info.ID, info.User, info.ExpiresAt.Local().Format(time.RFC3339), info.Token,
-		info.SFTP.Port, info.ID, sshHost, info.Web.URL)
+		info.SFTP.Port, info.ID, sshHost, info.ID, info.Web.URL)
 	return err
 }
 
@@ -202,9 +223,9 @@ func derivedUUID(name string) string {
 }
 
 func sessionList(ctx context.Context, cfg *config.Config, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("list", stderr)
+	fs := newFlagSet("list", stdout, stderr)
 	asJSON := fs.Bool("json", false, "print the raw JSON answer")
-	if stop, err := parseFlags(fs, args); stop {
+	if stop, err := parseFlags(fs, args, stdout); stop {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -238,23 +259,42 @@ func sessionList(ctx context.Context, cfg *config.Config, args []string, stdout,
 }
 
 func sessionClose(ctx context.Context, cfg *config.Config, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("close", stderr)
-	if stop, err := parseFlags(fs, args); stop {
+	return withSessionID("close", cfg, args, stdout, stderr, func(c *proxy.Client, id string) error {
+		if err := c.CloseSession(ctx, id); err != nil {
+			return err
+		}
+		_, err := fmt.Fprintln(stdout, "closed", id)
+		return err
+	})
+}
+
+func sessionWebLogin(ctx context.Context, cfg *config.Config, args []string, stdout, stderr io.Writer) error {
+	return withSessionID("web-login", cfg, args, stdout, stderr, func(c *proxy.Client, id string) error {
+		l, err := c.WebLogin(ctx, id)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(stdout, "%s\n(works once, until %s)\n", l.URL, l.ExpiresAt.Local().Format(time.TimeOnly))
+		return err
+	})
+}
+
+// withSessionID parses the arguments of a subcommand that takes one
+// session ID and nothing else, then calls do with a manager client.
+func withSessionID(name string, cfg *config.Config, args []string, stdout, stderr io.Writer, do func(c *proxy.Client, id string) error) error {
+	fs := newFlagSet(name, stdout, stderr)
+	if stop, err := parseFlags(fs, args, stdout); stop {
 		return err
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()
-		return errors.New("session close: want one session ID")
+		return fmt.Errorf("session %s: want one session ID", name)
 	}
 	c, err := managerClient(cfg)
 	if err != nil {
 		return err
 	}
-	if err := c.CloseSession(ctx, fs.Arg(0)); err != nil {
-		return err
-	}
-	fmt.Fprintln(stdout, "closed", fs.Arg(0))
-	return nil
+	return do(c, fs.Arg(0))
 }
 
 // printRaw sends one request and prints the answer body as it came.
@@ -267,25 +307,25 @@ func printRaw(ctx context.Context, c *proxy.Client, method, path string, in any,
 	return err
 }
 
+// errNoSecret means a client command found no manager secret to send.
+var errNoSecret = errors.New("no manager secret")
+
 // managerClient reaches this agent's manager API as configured: the secret
 // from the config or, when empty there, from the file the daemon keeps it in.
 func managerClient(cfg *config.Config) (*proxy.Client, error) {
 	secret := cfg.API.Manager.Secret
 	if secret == "" {
+		// Never generate one here: serve generated the one it checks.
+		file := proxy.SecretFile(cfg.Agent.VarBasePath)
 		var err error
-		if secret, err = proxy.LoadOrCreateSecret(proxy.SecretFile(cfg.Agent.VarBasePath)); err != nil {
+		if secret, err = proxy.LoadSecret(file); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("cannot read %s: pass serve's --config (and flags), or run where serve runs: %w", file, errNoSecret)
+		} else if err != nil {
 			return nil, fmt.Errorf("manager secret: %w", err)
 		}
 	}
-	host := cfg.API.Manager.ServiceAddr.Host
-	switch host {
-	case "", "0.0.0.0": // listening everywhere: loopback reaches it
-		host = "127.0.0.1"
-	case "::":
-		host = "::1"
-	}
 	return &proxy.Client{
-		BaseURL: "http://" + net.JoinHostPort(host, strconv.Itoa(cfg.API.Manager.ServiceAddr.Port)),
+		BaseURL: "http://" + reachable(cfg.API.Manager.ServiceAddr).String(),
 		Secret:  secret,
 		HTTP:    &http.Client{Timeout: time.Minute},
 	}, nil
