@@ -8,11 +8,13 @@ import (
 // allowedSyscalls is the worker's seccomp allow-list: what the worker (the
 // Go runtime, os.Root, pkg/sftp, splice), the host's rsync started through
 // its dynamic loader, and libcontainer's init between loading the filter
-// and exec'ing the worker really call. It was recorded with `strace -f` and
-// with the filter's default action set to "log" over the e2e suite, then
-// widened by the close relatives a different glibc or Go version picks
-// (stat vs newfstatat vs statx, pipe vs pipe2, ...). Names the kernel's
-// libseccomp does not know are skipped by libcontainer.
+// and exec'ing the worker really call, plus the close relatives a different
+// glibc or Go version picks (stat vs newfstatat vs statx, pipe vs pipe2).
+// Checked by running the e2e suite with the filter's default action set to
+// "log": the kernel logged only calls meant to fail (the worker's own
+// setuid(0) probe, glibc's nscd connect() from rsync's getpwuid, and
+// libcontainer's seccomp()). Names the host's libseccomp does not know
+// are skipped by libcontainer.
 //
 // Everything else fails with EPERM, notably ptrace, process_vm_readv and
 // _writev, mount/umount2/pivot_root, unshare/setns, keyctl and
