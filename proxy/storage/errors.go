@@ -1,0 +1,45 @@
+package storage
+
+import (
+	"errors"
+	"io/fs"
+)
+
+// Sentinel errors; every error of the package wraps one of these or an
+// *fs.PathError from the file system.
+var (
+	// ErrFolderNotFound means a vfolder's directory does not exist.
+	ErrFolderNotFound = errors.New("vfolder not found")
+	// ErrFolderExists means a vfolder (or a clone's destination) exists.
+	ErrFolderExists = errors.New("vfolder already exists")
+	// ErrInvalidVFID means a vfid or qsid is malformed.
+	ErrInvalidVFID = errors.New("invalid vfolder id")
+	// ErrInvalidSubpath means a path is absolute, malformed or leads out
+	// of its vfolder.
+	ErrInvalidSubpath = errors.New("invalid vfolder subpath")
+	// ErrScopeNotFound means a quota scope's directory does not exist.
+	ErrScopeNotFound = errors.New("quota scope not found")
+	// ErrScopeExists means a quota scope exists already.
+	ErrScopeExists = errors.New("quota scope already exists")
+	// ErrNotRegular means a path is not a regular file where one is needed.
+	ErrNotRegular = errors.New("not a regular file")
+	// ErrUploadNotFound means an upload's staging file is gone.
+	ErrUploadNotFound = errors.New("upload session not found")
+)
+
+// escapeMsg is the text of os.Root's (unexported) error for a path that
+// leaves the root; it is the only way to tell that refusal apart.
+const escapeMsg = "path escapes from parent"
+
+// subpathErr turns os.Root's escape refusal into ErrInvalidSubpath and
+// leaves every other error as it is.
+func subpathErr(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) && pe.Err != nil && pe.Err.Error() == escapeMsg {
+		return errors.Join(ErrInvalidSubpath, err)
+	}
+	return err
+}
+
+// IsEscape reports whether err is a refusal to leave a folder.
+func IsEscape(err error) bool { return errors.Is(subpathErr(err), ErrInvalidSubpath) }

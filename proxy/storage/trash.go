@@ -1,0 +1,73 @@
+package storage
+
+import (
+	"fmt"
+	"os"
+	"path"
+	"strings"
+)
+
+// Trash moves v's folder out of sight with one rename, so a deletion
+// answers at once however many files the folder holds, and returns the
+// name Purge takes. A restart finds what was not purged yet in Trashed.
+func (vol *Volume) Trash(v VFID) (string, error) {
+	r, err := vol.root()
+	if err != nil {
+		return "", err
+	}
+	defer r.Close()
+	rel := v.RelPath()
+	n, err := checkDirs(r, rel)
+	if err != nil {
+		return "", fmt.Errorf("volume %q: %w", vol.Name, err)
+	}
+	if n != strings.Count(rel, "/")+1 {
+		return "", fmt.Errorf("%w: %s on volume %q", ErrFolderNotFound, v, vol.Name)
+	}
+	t, err := vol.internal("trash")
+	if err != nil {
+		return "", err
+	}
+	t.Close()
+	name := randomName()
+	if err := r.Rename(rel, path.Join(internalDir, "trash", name)); err != nil {
+		return "", fmt.Errorf("volume %q: delete %s: %w", vol.Name, v, err)
+	}
+	return name, nil
+}
+
+// Purge removes a trashed folder and everything in it. RemoveAll works
+// through the trash root and never follows a symlink a user left inside.
+func (vol *Volume) Purge(name string) error {
+	t, err := vol.internal("trash")
+	if err != nil {
+		return err
+	}
+	defer t.Close()
+	if err := t.RemoveAll(name); err != nil {
+		return fmt.Errorf("volume %q: purge: %w", vol.Name, err)
+	}
+	return nil
+}
+
+// Trashed lists the folders waiting to be purged.
+func (vol *Volume) Trashed() ([]string, error) {
+	t, err := vol.internal("trash")
+	if err != nil {
+		return nil, err
+	}
+	defer t.Close()
+	d, err := t.Open(".")
+	if err != nil {
+		return nil, fmt.Errorf("volume %q: %w", vol.Name, err)
+	}
+	defer d.Close()
+	names, err := d.Readdirnames(-1)
+	if err != nil {
+		return nil, fmt.Errorf("volume %q: %w", vol.Name, err)
+	}
+	return names, nil
+}
+
+// openRootDir opens the directory "." of r as a file, for *at syscalls.
+func openRootDir(r *os.Root) (*os.File, error) { return r.Open(".") }
