@@ -84,7 +84,20 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) er
 	eff.SFTP.ServiceAddr.Port = sshLn.Addr().(*net.TCPAddr).Port
 	eff.WebFS.ServiceAddr.Port = webLn.Addr().(*net.TCPAddr).Port
 
-	svc, err := proxy.New(ctx, proxy.Options{Config: &eff, Sandbox: sandbox, Logger: log, Version: version, TokenKey: tokenKey})
+	cliLn, err := net.Listen("tcp", eff.API.Client.ServiceAddr.String())
+	if err != nil {
+		return fmt.Errorf("client API: %w", err)
+	}
+	defer cliLn.Close()
+	eff.API.Client.ServiceAddr.Port = cliLn.Addr().(*net.TCPAddr).Port
+	// Deleting a vfolder closes the sessions that mount it (README).
+	var svc *proxy.Service
+	sp, err := newStorageProxy(ctx, &eff, version, log, func(volume, vfid string) int { return svc.CloseSessionsMounting(volume, vfid) })
+	if err != nil {
+		return err
+	}
+	defer sp.close(context.WithoutCancel(ctx), log)
+	svc, err = proxy.New(ctx, proxy.Options{Config: &eff, Sandbox: sandbox, Logger: log, Version: version, TokenKey: tokenKey, Storage: sp.api})
 	if err != nil {
 		return err
 	}
@@ -114,8 +127,9 @@ func serve(ctx context.Context, cfg *config.Config, stdout, stderr io.Writer) er
 	stopReload := reloadOnHUP(web, log)
 	defer stopReload()
 	httpSrv := &http.Server{Handler: svc.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-	errc := make(chan error, 3)
+	errc := make(chan error, 4)
 	go func() { errc <- httpSrv.Serve(mgrLn) }()
+	go func() { errc <- sp.serveClient(serveCtx, cliLn, eff.API.Client, web.TLSConfig(), log) }()
 	go func() { errc <- ssh.Serve(serveCtx, sshLn) }()
 	go func() { errc <- web.Serve(serveCtx, webLn) }()
 
@@ -154,6 +168,11 @@ func printBanner(w io.Writer, cfg *config.Config, secretNote string, fingerprint
 	fmt.Fprintf(w, "manager-api: http://%s\n", mgr.String())
 	fmt.Fprintf(w, "sftp: %s\n", cfg.SFTP.ServiceAddr.String())
 	fmt.Fprintf(w, "webfs: https://%s\n", net.JoinHostPort(cfg.Agent.PublicHost, strconv.Itoa(cfg.WebFS.ServiceAddr.Port)))
+	scheme := "https"
+	if !cfg.API.Client.SSLEnabled {
+		scheme = "http"
+	}
+	fmt.Fprintf(w, "client-api: %s://%s\n", scheme, net.JoinHostPort(cfg.Agent.PublicHost, strconv.Itoa(cfg.API.Client.ServiceAddr.Port)))
 	fmt.Fprintf(w, "manager secret: %s\n", secretNote)
 	fmt.Fprintf(w, "host keys: %s\n", strings.Join(fingerprints, " "))
 	fmt.Fprintf(w, "\nOpen a session from another terminal:\n  %s session open --user alice --folder data\n", self)

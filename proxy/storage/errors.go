@@ -1,9 +1,6 @@
 package storage
 
-import (
-	"errors"
-	"io/fs"
-)
+import "errors"
 
 // Sentinel errors; every error of the package wraps one of these or an
 // *fs.PathError from the file system.
@@ -32,11 +29,13 @@ var (
 const escapeMsg = "path escapes from parent"
 
 // subpathErr turns os.Root's escape refusal into ErrInvalidSubpath and
-// leaves every other error as it is.
+// leaves every other error as it is. The refusal may sit under several
+// *fs.PathError layers (MkdirAll wraps its stat's), so the chain is walked.
 func subpathErr(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) && pe.Err != nil && pe.Err.Error() == escapeMsg {
-		return errors.Join(ErrInvalidSubpath, err)
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		if e.Error() == escapeMsg {
+			return errors.Join(ErrInvalidSubpath, err)
+		}
 	}
 	return err
 }

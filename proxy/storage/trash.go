@@ -29,7 +29,7 @@ func (vol *Volume) Trash(v VFID) (string, error) {
 		return "", err
 	}
 	t.Close()
-	name := randomName()
+	name := trashName(v)
 	if err := r.Rename(rel, path.Join(internalDir, "trash", name)); err != nil {
 		return "", fmt.Errorf("volume %q: delete %s: %w", vol.Name, v, err)
 	}
@@ -67,6 +67,30 @@ func (vol *Volume) Trashed() ([]string, error) {
 		return nil, fmt.Errorf("volume %q: %w", vol.Name, err)
 	}
 	return names, nil
+}
+
+// trashName names a trashed folder after its vfid, so a purge a restart
+// finishes can still tell the manager which folder is gone.
+func trashName(v VFID) string {
+	kind := v.Scope.Kind
+	if kind == "" {
+		kind = "legacy"
+	}
+	return strings.Join([]string{kind, v.Scope.ID.Hex(), v.Folder.Hex(), randomName()[:8]}, "_")
+}
+
+// TrashedVFID is the vfid a trash entry was named after.
+func TrashedVFID(name string) (VFID, bool) {
+	parts := strings.Split(name, "_")
+	if len(parts) != 4 {
+		return VFID{}, false
+	}
+	s := parts[0] + ":" + parts[1] + "/" + parts[2]
+	if parts[0] == "legacy" {
+		s = parts[2]
+	}
+	v, err := ParseVFID(s)
+	return v, err == nil
 }
 
 // openRootDir opens the directory "." of r as a file, for *at syscalls.

@@ -82,7 +82,12 @@ func (a *API) deleteFolder(c *gin.Context) {
 		return
 	}
 	a.log.Info("vfolder deleted, purging", "volume", vol.Name, "vfid", v.String())
-	id := a.o.Tasks.Start("delete vfolder", func(ctx context.Context, _ func(float64, float64)) (string, error) {
+	ok(c, http.StatusAccepted, gin.H{"bgtask_id": a.purge(vol, trashed, v)})
+}
+
+// purge removes a trashed folder in the background and tells the manager.
+func (a *API) purge(vol *storage.Volume, trashed string, v storage.VFID) string {
+	return a.o.Tasks.Start("delete vfolder", func(ctx context.Context, _ func(float64, float64)) (string, error) {
 		if err := vol.Purge(trashed); err != nil {
 			a.anycast(ctx, "vfolder_deletion_failure", v.String(), err.Error())
 			return "", err
@@ -90,7 +95,22 @@ func (a *API) deleteFolder(c *gin.Context) {
 		a.anycast(ctx, "vfolder_deletion_success", v.String())
 		return "", nil
 	})
-	ok(c, http.StatusAccepted, gin.H{"bgtask_id": id})
+}
+
+// ResumePurges finishes the deletions a stopped daemon left in the trash.
+func (a *API) ResumePurges() {
+	for _, vol := range a.o.Volumes {
+		names, err := vol.Trashed()
+		if err != nil {
+			a.log.Warn("cannot list deleted vfolders", "volume", vol.Name, "err", err)
+			continue
+		}
+		for _, name := range names {
+			v, _ := storage.TrashedVFID(name)
+			a.log.Info("finishing a vfolder deletion", "volume", vol.Name, "vfid", v.String())
+			a.purge(vol, name, v)
+		}
+	}
 }
 
 // anycast sends a vfolder event; a bus error is logged, since the task's

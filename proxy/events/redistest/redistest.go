@@ -25,8 +25,8 @@ func Start(t testing.TB, db int) (string, *redis.Client) {
 	dir := t.TempDir()
 	sock := filepath.Join(dir, "redis.sock")
 	cmd := exec.Command(bin, "--port", "0", "--unixsocket", sock, "--unixsocketperm", "700",
-		"--dir", dir, "--save", "", "--appendonly", "no")
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		"--dir", dir, "--save", "", "--appendonly", "no", "--loglevel", "warning")
+	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vmihailenco/msgpack/v5"
+
+	"github.com/storage-agent/storage-agent/proxy/events/redistest"
+)
+
+// TestStorageProxyE2E drives the real daemon as Backend.AI would: the
+// manager mints tokens, a user uploads with tus and downloads over the
+// client API (TLS, curl), and deleting the folder closes the session that
+// mounts it and tells the manager on a real Redis.
+func TestStorageProxyE2E(t *testing.T) {
+	sock, rdb := redistest.Start(t, 4)
+	d := startDaemon(t, "--redis.addr", sock, "--redis.event-format", "msgpack")
+	if !strings.HasPrefix(d.clientURL, "https://") {
+		t.Fatalf("client API %q, want https", d.clientURL)
+	}
+
+	// Open routes and the secret on the others.
+	var st struct {
+		Type         string `json:"type"`
+		StorageProxy string `json:"storage-proxy"`
+	}
+	if code, _, b := d.apiWithSecret("", "GET", "/status", nil, &st); code != 200 || st.Type != "manager-facing" || st.StorageProxy == "" {
+		t.Fatalf("GET /status without secret: %d %s", code, b)
+	}
+	for _, path := range []string{"/volumes", "/folder/usage"} {
+		if code, _, _ := d.apiWithSecret("wrong", "GET", path, `{"volume":"local"}`, nil); code != 403 {
+			t.Errorf("GET %s with a wrong secret: %d", path, code)
+		}
+	}
+
+	vfid, host := d.folder("sp-e2e", "data")
+	sess := d.openSession("sp-e2e", []map[string]any{mount(vfid, "data")}, nil)
+
+	// Upload token: the manager sends size as a string.
+	var tok struct{ Token string }
+	body := map[string]any{"volume": "local", "vfid": vfid, "relpath": "in/hello.txt", "size": "11"}
+	if code, _, b := d.api("POST", "/folder/file/upload", body, &tok); code != 200 {
+		t.Fatalf("upload token: %d %s", code, b)
+	}
+	insecure := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	req, _ := http.NewRequest("PATCH", d.clientURL+"/upload?token="+url.QueryEscape(tok.Token), strings.NewReader("hello world"))
+	req.Header.Set("Upload-Offset", "0")
+	req.Header.Set("Tus-Resumable", "1.0.0")
+	req.Header.Set("Content-Type", "application/offset+octet-stream")
+	resp, err := insecure.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 204 || resp.Header.Get("Upload-Offset") != "11" {
+		t.Fatalf("PATCH: %d %v", resp.StatusCode, resp.Header)
+	}
+	if b, err := os.ReadFile(filepath.Join(host, "in", "hello.txt")); err != nil || string(b) != "hello world" {
+		t.Fatalf("uploaded file: %q %v", b, err)
+	}
+
+	// Download token; unmanaged_path is always sent, null for vfolders.
+	body = map[string]any{"volume": "local", "vfid": vfid, "relpath": "in/hello.txt", "archive": false, "unmanaged_path": nil}
+	if code, _, b := d.api("POST", "/folder/file/download", body, &tok); code != 200 {
+		t.Fatalf("download token: %d %s", code, b)
+	}
+	out, err := exec.Command(requireTool(t, "curl"), "-sSfk", d.clientURL+"/download?token="+url.QueryEscape(tok.Token)).Output()
+	if err != nil || string(out) != "hello world" {
+		t.Fatalf("curl download: %q %v", out, err)
+	}
+
+	// Delete: the session closes first, the folder is gone, the manager hears it.
+	var task struct {
+		BgtaskID string `json:"bgtask_id"`
+	}
+	if code, _, b := d.api("POST", "/folder/delete", map[string]any{"volume": "local", "vfid": vfid}, &task); code != 202 || task.BgtaskID == "" {
+		t.Fatalf("folder/delete: %d %s", code, b)
+	}
+	if code, _, _ := d.api("GET", "/sessions/"+sess.ID, nil, nil); code != 404 {
+		t.Errorf("the session mounting the deleted folder: GET %d, want 404", code)
+	}
+	if _, err := os.Stat(host); !os.IsNotExist(err) {
+		t.Errorf("folder still there: %v", err)
+	}
+	ctx := context.Background()
+	var args []any
+	for deadline := time.Now().Add(10 * time.Second); len(args) == 0; time.Sleep(20 * time.Millisecond) {
+		entries, _ := rdb.XRange(ctx, "events", "-", "+").Result()
+		for _, e := range entries {
+			if e.Values["name"] == "vfolder_deletion_success" {
+				if err := msgpack.NewDecoder(bytes.NewReader([]byte(e.Values["args"].(string)))).Decode(&args); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no vfolder_deletion_success on the stream; daemon log:\n%s", d.log.String())
+		}
+	}
+	want := "user:" + uuidFrom("user:sp-e2e") + "/" + strings.ReplaceAll(uuidFrom("sp-e2e/data"), "-", "")
+	if len(args) != 1 || args[0] != want {
+		t.Errorf("event args %v, want [%s]", args, want)
+	}
+}
