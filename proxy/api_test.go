@@ -23,6 +23,8 @@ func TestProbesNeedNoSecret(t *testing.T) {
 func TestAuthRequired(t *testing.T) {
 	svc, _ := newFakeService(t, testConfig(t))
 	routes := []struct{ method, path string }{
+		{"GET", "/volumes"}, {"POST", "/folder/create"}, {"GET", "/folder/usage"}, {"POST", "/folder/file/list"},
+		{"GET", "/quota-scope"}, {"POST", "/folder/delete"}, {"POST", "/folder/file/download"},
 		{"POST", "/sessions"}, {"GET", "/sessions"}, {"GET", "/sessions/abc"}, {"DELETE", "/sessions/abc"},
 	}
 	for _, r := range routes {

@@ -8,6 +8,7 @@ package bgtask
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -41,7 +42,7 @@ type Runner struct {
 	wg     sync.WaitGroup
 }
 
-// New returns a runner publishing through pub.
+// New returns a runner publishing through pub (nil: nowhere).
 func New(pub Publisher, log *slog.Logger) *Runner {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -80,7 +81,7 @@ func (r *Runner) run(id, name string, fn Func) {
 	case err == nil:
 		r.log.Info("background task done", "task", name, "id", id, "duration", time.Since(start))
 		r.publish("bgtask_done", id, msg)
-	case r.ctx.Err() != nil:
+	case errors.Is(err, context.Canceled):
 		r.log.Warn("background task cancelled", "task", name, "id", id, "err", err)
 		r.publish("bgtask_cancelled", id, err.Error())
 	default:
@@ -90,6 +91,9 @@ func (r *Runner) run(id, name string, fn Func) {
 }
 
 func (r *Runner) publish(event, id string, args ...any) {
+	if r.pub == nil {
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.ctx), publishTimeout)
 	defer cancel()
 	if err := r.pub.Broadcast(ctx, event, id, append([]any{id}, args...)...); err != nil {
