@@ -9,6 +9,8 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+
+	"github.com/storage-agent/storage-agent/proxy/storage"
 )
 
 // vfid is a parsed "<qsid>/<folder-uuid>"; only its parsed parts are ever
@@ -54,28 +56,11 @@ func (v vfid) relPath() string {
 	return path.Join(hex.EncodeToString(v.scope[:]), h[0:2], h[2:4], h[4:])
 }
 
-// parseUUID accepts the spellings Python's uuid.UUID accepts in practice.
+// parseUUID accepts the spellings Python's uuid.UUID accepts in practice;
+// the storage proxy's parser is the one source of that rule.
 func parseUUID(s string) ([16]byte, error) {
-	var u [16]byte
-	t := strings.TrimPrefix(strings.ToLower(s), "urn:uuid:")
-	if strings.HasPrefix(t, "{") && strings.HasSuffix(t, "}") {
-		t = t[1 : len(t)-1]
-	}
-	if len(t) == 36 {
-		for _, i := range []int{8, 13, 18, 23} {
-			if t[i] != '-' {
-				return u, fmt.Errorf("%q is not a uuid", s)
-			}
-		}
-		t = t[0:8] + t[9:13] + t[14:18] + t[19:23] + t[24:]
-	}
-	if len(t) != 32 {
-		return u, fmt.Errorf("%q is not a uuid", s)
-	}
-	if _, err := hex.Decode(u[:], []byte(t)); err != nil {
-		return u, fmt.Errorf("%q is not a uuid", s)
-	}
-	return u, nil
+	u, err := storage.ParseUUID(s)
+	return [16]byte(u), err
 }
 
 // volume is one configured volume with its path made absolute at start-up,

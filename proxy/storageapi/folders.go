@@ -62,17 +62,27 @@ func (a *API) createFolder(c *gin.Context) {
 	noContent(c)
 }
 
-// deleteFolder closes the sessions that mount the folder, moves it out of
-// sight at once and purges it in the background; the manager hears
-// vfolder_deletion_success (or _failure) when the purge ends.
-func (a *API) deleteFolder(c *gin.Context) {
+// vfidRoute decodes {volume, vfid} for routes that may find the folder
+// missing.
+func (a *API) vfidRoute(c *gin.Context) (*params, *storage.Volume, storage.VFID, bool) {
 	p, vol, good := a.volumeRoute(c)
 	if !good {
-		return
+		return nil, nil, storage.VFID{}, false
 	}
 	v, err := storage.ParseVFID(p.VFID)
 	if err != nil {
 		fail(c, badParam("vfid", "%v", err), nil)
+		return nil, nil, storage.VFID{}, false
+	}
+	return p, vol, v, true
+}
+
+// deleteFolder closes the sessions that mount the folder, moves it out of
+// sight at once and purges it in the background; the manager hears
+// vfolder_deletion_success (or _failure) when the purge ends.
+func (a *API) deleteFolder(c *gin.Context) {
+	_, vol, v, good := a.vfidRoute(c)
+	if !good {
 		return
 	}
 	a.o.BeforeDelete(c.Request.Context(), vol.Name, v)
@@ -192,13 +202,8 @@ func (a *API) clone(ctx context.Context, vol *storage.Volume, src *storage.Folde
 // subpath itself, so it is only checked here. Its errors are Backend.AI's
 // plain 400 bodies.
 func (a *API) mount(c *gin.Context) {
-	p, vol, good := a.volumeRoute(c)
+	p, vol, v, good := a.vfidRoute(c)
 	if !good {
-		return
-	}
-	v, err := storage.ParseVFID(p.VFID)
-	if err != nil {
-		fail(c, badParam("vfid", "%v", err), nil)
 		return
 	}
 	f, err := vol.OpenFolder(v)

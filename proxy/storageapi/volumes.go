@@ -138,33 +138,21 @@ func checkOptions(raw json.RawMessage) error {
 	return nil
 }
 
-func (a *API) createScope(c *gin.Context) {
-	p, vol, q, good := a.scopeRoute(c)
-	if !good {
-		return
-	}
-	if err := checkOptions(p.Options); err != nil {
-		fail(c, err, nil)
-		return
-	}
-	if err := vol.CreateScope(q, true); err != nil {
-		fail(c, err, nil)
-		return
-	}
-	noContent(c)
-}
+// createScope is 409 for an existing scope; PATCH (update) creates a
+// missing one and leaves an existing one, as Backend.AI's vfs does.
+func (a *API) createScope(c *gin.Context) { a.putScope(c, true) }
+func (a *API) updateScope(c *gin.Context) { a.putScope(c, false) }
 
-// updateScope creates the scope when it is missing, as Backend.AI does.
-func (a *API) updateScope(c *gin.Context) {
+func (a *API) putScope(c *gin.Context, exclusive bool) {
 	p, vol, q, good := a.scopeRoute(c)
 	if !good {
 		return
 	}
-	if err := checkOptions(p.Options); err != nil {
-		fail(c, err, nil)
-		return
+	err := checkOptions(p.Options)
+	if err == nil {
+		err = vol.CreateScope(q, exclusive)
 	}
-	if err := vol.CreateScope(q, false); err != nil {
+	if err != nil {
 		fail(c, err, nil)
 		return
 	}
