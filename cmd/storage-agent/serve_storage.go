@@ -83,7 +83,29 @@ func newStorageProxy(ctx context.Context, cfg *config.Config, version string, lo
 			Version: version, Logger: log}),
 	}
 	p.api.ResumePurges()
+	go pruneUploads(ctx, vols, time.Duration(sp.SessionExpire), log)
 	return p, nil
+}
+
+// pruneUploads removes, now and every hour until ctx ends, the staging
+// files of uploads whose tokens have expired.
+func pruneUploads(ctx context.Context, vols map[string]*storage.Volume, age time.Duration, log *slog.Logger) {
+	tick := time.NewTicker(time.Hour)
+	defer tick.Stop()
+	for {
+		for _, vol := range vols {
+			if n, err := vol.PruneUploads(age, time.Now()); err != nil {
+				log.Warn("cannot prune expired uploads", "volume", vol.Name, "err", err)
+			} else if n > 0 {
+				log.Info("pruned expired uploads", "volume", vol.Name, "count", n)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 // serveClient serves the client API on ln until ctx ends: TLS with

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"os"
@@ -110,5 +111,26 @@ func TestStorageProxyE2E(t *testing.T) {
 	want := "user:" + uuidFrom("user:sp-e2e") + "/" + strings.ReplaceAll(uuidFrom("sp-e2e/data"), "-", "")
 	if len(args) != 1 || args[0] != want {
 		t.Errorf("event args %v, want [%s]", args, want)
+	}
+}
+
+// TestClientAPIPlainHTTP: ssl-enabled = false serves the client API over
+// plain HTTP (behind a TLS-terminating proxy), and no Redis is said once.
+func TestClientAPIPlainHTTP(t *testing.T) {
+	d := startDaemon(t, "--api.client.ssl-enabled", "false")
+	if !strings.HasPrefix(d.clientURL, "http://") {
+		t.Fatalf("client API %q, want http", d.clientURL)
+	}
+	resp, err := http.Get(d.clientURL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var st struct{ Type string }
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil || st.Type != "client-facing" {
+		t.Fatalf("GET /: %v %+v", err, st)
+	}
+	if n := strings.Count(d.log.String(), "the manager will not hear"); n != 1 {
+		t.Errorf("the no-Redis warning appears %d times:\n%s", n, d.log.String())
 	}
 }

@@ -104,6 +104,7 @@ var (
 	errLeaseHeld      = errors.New("another PATCH of this upload is in progress")
 	errTooLarge       = errors.New("more bytes than the upload's size")
 	errContentType    = errors.New("want Content-Type: application/offset+octet-stream")
+	errCut            = errors.New("upload chunk cut short")
 )
 
 type kind struct {
@@ -125,6 +126,7 @@ var kinds = [...]kind{
 	{errLeaseHeld, http.StatusConflict, "tus-lease-held", "Upload in progress"},
 	{errTooLarge, http.StatusRequestEntityTooLarge, "upload-too-large", "Upload larger than announced"},
 	{errContentType, http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type"},
+	{errCut, http.StatusBadRequest, "upload-cut", "Upload chunk cut short"},
 }
 
 // fail answers err as a problem document.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"strconv"
+	"syscall"
 
 	"github.com/storage-agent/storage-agent/proxy/storage"
 	"github.com/storage-agent/storage-agent/proxy/xfertoken"
@@ -162,7 +163,11 @@ func (s *Server) appendChunk(f *os.File, body io.Reader, offset, size int64) (in
 		return 0, fmt.Errorf("%w: Upload-Offset %d, the upload is at %d", errOffsetMismatch, offset, fi.Size())
 	}
 	// One byte more than may come tells "exactly the size" from "past it".
-	n, err := io.Copy(io.NewOffsetWriter(f, offset), io.LimitReader(body, size-offset+1))
+	src := &cutDetector{r: io.LimitReader(body, size-offset+1)}
+	n, err := io.Copy(io.NewOffsetWriter(f, offset), src)
+	if src.err != nil {
+		err = fmt.Errorf("%w: %w", errCut, src.err)
+	}
 	if err == nil && offset+n > size {
 		err = fmt.Errorf("%w: %d bytes announced", errTooLarge, size)
 	}
@@ -190,11 +195,29 @@ func (s *Server) commit(u *upload) error {
 		return fmt.Errorf("%w: %w", errFileNotFound, err)
 	}
 	defer f.Close()
-	if err := u.vol.CommitUpload(u.claims.Session, f, u.rel); err != nil {
-		if storage.IsEscape(err) {
-			return errors.Join(storage.ErrInvalidSubpath, err)
-		}
-		return err
+	err = u.vol.CommitUpload(u.claims.Session, f, u.rel)
+	switch {
+	case err == nil:
+		return nil
+	case storage.IsEscape(err):
+		return errors.Join(storage.ErrInvalidSubpath, err)
+	case errors.Is(err, syscall.EISDIR), errors.Is(err, syscall.ENOTDIR), errors.Is(err, syscall.EEXIST):
+		return fmt.Errorf("%w: %w", errInvalidParams, err)
 	}
-	return nil
+	return err
+}
+
+// cutDetector remembers a read error of the request body, so a client
+// that hangs up mid-chunk is told apart from a failing disk.
+type cutDetector struct {
+	r   io.Reader
+	err error
+}
+
+func (c *cutDetector) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if err != nil && err != io.EOF {
+		c.err = err
+	}
+	return n, err
 }

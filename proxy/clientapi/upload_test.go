@@ -169,6 +169,9 @@ func TestTusRefuses(t *testing.T) {
 	wantStatus(t, "through a planted symlink", r, b, 400)
 	r, b = e.send("PATCH", e.uploadURL("x.txt", 1, "&dst_dir=evil"), strings.NewReader("x"), patchHeaders(0))
 	wantStatus(t, "dst_dir through a planted symlink", r, b, 400)
+	os.MkdirAll(filepath.Join(e.dir, "adir"), 0o755)
+	r, b = e.send("PATCH", e.uploadURL("adir", 1, ""), strings.NewReader("x"), patchHeaders(0))
+	wantStatus(t, "onto a directory", r, b, 400)
 	if ents, _ := os.ReadDir(outside); len(ents) != 0 {
 		t.Errorf("an upload reached %s: %v", outside, ents)
 	}

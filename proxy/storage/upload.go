@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -98,4 +99,35 @@ func validSession(s string) bool {
 		}
 	}
 	return true
+}
+
+// PruneUploads removes staging files untouched for longer than age: their
+// tokens have expired (a token lives for session-expire from its upload's
+// creation, and every chunk touches the file), so nobody can finish them.
+func (vol *Volume) PruneUploads(age time.Duration, now time.Time) (int, error) {
+	r, err := vol.internal("uploads")
+	if err != nil {
+		return 0, err
+	}
+	defer r.Close()
+	d, err := openRootDir(r)
+	if err != nil {
+		return 0, err
+	}
+	defer d.Close()
+	ents, err := d.ReadDir(-1)
+	if err != nil {
+		return 0, fmt.Errorf("volume %q: %w", vol.Name, err)
+	}
+	n := 0
+	for _, e := range ents {
+		fi, err := e.Info()
+		if err != nil || now.Sub(fi.ModTime()) < age {
+			continue
+		}
+		if r.Remove(e.Name()) == nil {
+			n++
+		}
+	}
+	return n, nil
 }
