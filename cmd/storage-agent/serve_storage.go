@@ -144,8 +144,11 @@ func (p *storageProxy) serveClient(ctx context.Context, ln net.Listener, cfg con
 	return fmt.Errorf("client API: %w", err)
 }
 
-// close stops background tasks and disconnects from Redis.
+// close stops background tasks, waiting at most shutdownGrace (a purge
+// cut short is finished by the next start), and disconnects from Redis.
 func (p *storageProxy) close(ctx context.Context, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(ctx, shutdownGrace)
+	defer cancel()
 	if err := p.tasks.Close(ctx); err != nil {
 		log.Warn("background tasks", "err", err)
 	}

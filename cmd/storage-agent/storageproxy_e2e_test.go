@@ -17,6 +17,7 @@ import (
 	"github.com/vmihailenco/msgpack/v5"
 
 	"github.com/storage-agent/storage-agent/proxy/events/redistest"
+	"github.com/storage-agent/storage-agent/proxy/xfertoken"
 )
 
 // TestStorageProxyE2E drives the real daemon as Backend.AI would: the
@@ -52,6 +53,17 @@ func TestStorageProxyE2E(t *testing.T) {
 	body := map[string]any{"volume": "local", "vfid": vfid, "relpath": "in/hello.txt", "size": "11"}
 	if code, _, b := d.api("POST", "/folder/file/upload", body, &tok); code != 200 {
 		t.Fatalf("upload token: %d %s", code, b)
+	}
+	// Client tokens are signed with their own generated secret, never the
+	// manager's: a token signed with the manager secret is refused.
+	spSecret, err := os.ReadFile(filepath.Join(d.varDir, "storage-proxy.secret"))
+	if err != nil || strings.TrimSpace(string(spSecret)) == d.secret {
+		t.Fatalf("storage-proxy secret %q (%v) must exist and differ from the manager's", spSecret, err)
+	}
+	forged, _ := xfertoken.NewSigner([]byte(d.secret), time.Hour).SignDownload("local", vfid, "in/hello.txt")
+	if out, err := exec.Command(requireTool(t, "curl"), "-sk", "-o", "/dev/null", "-w", "%{http_code}",
+		d.clientURL+"/download?token="+url.QueryEscape(forged)).Output(); err != nil || string(out) != "400" {
+		t.Errorf("token signed with the manager secret: %s %v", out, err)
 	}
 	insecure := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
 	req, _ := http.NewRequest("PATCH", d.clientURL+"/upload?token="+url.QueryEscape(tok.Token), strings.NewReader("hello world"))
