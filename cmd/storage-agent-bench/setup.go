@@ -39,6 +39,7 @@ type env struct {
 	session   string   // id of the benchmark session
 	agentDir  string   // host path of the session's folder
 	webURL    string   // https://host:port of the daemon's webfs
+	clientURL string   // https://host:port of the storage proxy's client API
 	keep      bool     // keep the work dir (and the daemon's log) after a failure
 	ramDir    string   // a tmpfs directory for client-side downloads
 	fs        *freshFS // mounted on dir, or nil
@@ -182,7 +183,7 @@ func waitPort(addr string) error {
 	return fmt.Errorf("%s did not open", addr)
 }
 
-var bannerLine = regexp.MustCompile(`^(manager-api|sftp|webfs): (\S+)$`)
+var bannerLine = regexp.MustCompile(`^(manager-api|sftp|webfs|client-api): (\S+)$`)
 
 // startAgent runs our daemon on loopback with room for the session tests.
 func (e *env) startAgent(ctx context.Context) error {
@@ -193,6 +194,9 @@ func (e *env) startAgent(ctx context.Context) error {
 		"--api.manager.service-addr.port", "0",
 		"--sftp.service-addr.host", "127.0.0.1", "--sftp.service-addr.port", "0",
 		"--webfs.service-addr.port", "0",
+		"--api.client.service-addr.host", "127.0.0.1", "--api.client.service-addr.port", "0",
+		// The listing benchmark lists all of its 100,000 entries.
+		"--storage-proxy.scandir-limit", "1000000",
 		"--session.max-sessions", max, "--session.max-sessions-per-user", max,
 		"serve")
 	logFile, err := os.Create(filepath.Join(e.dir, "agent.log"))
@@ -208,13 +212,15 @@ func (e *env) startAgent(ctx context.Context) error {
 		return err
 	}
 	sc := bufio.NewScanner(out)
-	for sc.Scan() && (e.mgrURL == "" || e.agentPort == "" || e.webURL == "") {
+	for sc.Scan() && (e.mgrURL == "" || e.agentPort == "" || e.webURL == "" || e.clientURL == "") {
 		if m := bannerLine.FindStringSubmatch(sc.Text()); m != nil {
 			switch m[1] {
 			case "manager-api":
 				e.mgrURL = m[2]
 			case "webfs":
 				e.webURL = m[2]
+			case "client-api":
+				e.clientURL = m[2]
 			default:
 				e.agentPort = m[2][strings.LastIndex(m[2], ":")+1:]
 			}

@@ -206,13 +206,20 @@ func (w *webBench) tusUpload(src, dst string) error {
 }
 
 func benchWebUpload(ctx context.Context, e *env, w *webBench, r *report) error {
+	return tusAgainstSFTPPut(ctx, e, r, "webfs tus upload 1 GiB vs sftp", "tus.bin",
+		func() error { return w.tusUpload(e.bigFile, "/data/tus.bin") })
+}
+
+// tusAgainstSFTPPut alternates up (a tus upload of the big file into
+// ours, named file) with OpenSSH's sftp put of the same file.
+func tusAgainstSFTPPut(ctx context.Context, e *env, r *report, name, file string, up func() error) error {
 	_, ref := e.targets()
 	var ours, refs []time.Duration
 	for i := 0; i < e.o.rounds; i++ {
 		e.settle()
-		os.Remove(filepath.Join(e.agentDir, "tus.bin"))
+		os.Remove(filepath.Join(e.agentDir, file))
 		start := time.Now()
-		if err := w.tusUpload(e.bigFile, "/data/tus.bin"); err != nil {
+		if err := up(); err != nil {
 			return err
 		}
 		ours = append(ours, time.Since(start))
@@ -225,24 +232,14 @@ func benchWebUpload(ctx context.Context, e *env, w *webBench, r *report) error {
 		refs = append(refs, d)
 		fmt.Fprintf(os.Stderr, "  round %d tus %s, sftp put %s\n", i+1, ours[i].Round(time.Millisecond), d.Round(time.Millisecond))
 	}
-	r.throughput("webfs tus upload 1 GiB vs sftp", e.o.bigSize, ours, refs, 1.0)
+	r.throughput(name, e.o.bigSize, ours, refs, 1.0)
 	return nil
 }
 
 func benchWebListing(ctx context.Context, e *env, w *webBench, r *report) error {
-	const n = 100_000
-	dir := filepath.Join(e.agentDir, "many")
-	if _, err := os.Stat(filepath.Join(dir, fmt.Sprintf("f%06d", n-1))); err != nil {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return err
-		}
-		for i := range n {
-			f, err := os.Create(filepath.Join(dir, fmt.Sprintf("f%06d", i)))
-			if err != nil {
-				return err
-			}
-			f.Close()
-		}
+	dir, err := makeMany(e)
+	if err != nil {
+		return err
 	}
 	var ours, ref []time.Duration
 	for i := 0; i < e.o.rounds; i++ {
@@ -273,6 +270,28 @@ func benchWebListing(ctx context.Context, e *env, w *webBench, r *report) error 
 		"webfs listing 100,000 files", mo.Round(time.Millisecond), mr.Round(time.Millisecond), mo.Seconds()/mr.Seconds(), peakRSS(e.agent.Process.Pid)),
 		mo <= 3*mr)
 	return nil
+}
+
+// manyFiles is the size of the listing benchmarks' folder.
+const manyFiles = 100_000
+
+// makeMany fills <bench folder>/many with manyFiles empty files, once.
+func makeMany(e *env) (string, error) {
+	dir := filepath.Join(e.agentDir, "many")
+	if _, err := os.Stat(filepath.Join(dir, fmt.Sprintf("f%06d", manyFiles-1))); err == nil {
+		return dir, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	for i := range manyFiles {
+		f, err := os.Create(filepath.Join(dir, fmt.Sprintf("f%06d", i)))
+		if err != nil {
+			return "", err
+		}
+		f.Close()
+	}
+	return dir, nil
 }
 
 // peakRSS reads a process's peak resident memory (VmHWM).
