@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"syscall"
+	"time"
 )
 
 // Usage is what /folder/usage reports.
@@ -49,7 +50,9 @@ func (f *Folder) Usage(ctx context.Context) (u Usage, blockBytes int64, err erro
 // Clone copies the whole tree of src into dst (an empty folder): files
 // through copy_file_range (io.Copy between two *os.File uses it, so the
 // bytes never cross user space and reflink-capable file systems share
-// extents), directories and symlinks recreated, permission bits kept.
+// extents), directories and symlinks recreated, permission bits, owners
+// and file times kept, as cp -a keeps them: the sessions that mount the
+// copy must be able to write what they could write in the original.
 // progress is called after each entry with the count done so far.
 func Clone(ctx context.Context, src, dst *Folder, progress func(done int64)) error {
 	var done int64
@@ -85,6 +88,9 @@ func Clone(ctx context.Context, src, dst *Folder, progress func(done int64)) err
 		default:
 			return nil // devices, fifos, sockets: not user data
 		}
+		if err == nil {
+			err = keepOwnerAndTimes(dst.Root, p, d, fi)
+		}
 		if err != nil {
 			return fmt.Errorf("clone %s: %w", p, err)
 		}
@@ -94,6 +100,22 @@ func Clone(ctx context.Context, src, dst *Folder, progress func(done int64)) err
 		}
 		return nil
 	})
+}
+
+// keepOwnerAndTimes gives p in dst the owner of fi (and a file its
+// times; a directory's mtime changes again as it fills).
+func keepOwnerAndTimes(dst *os.Root, p string, d fs.DirEntry, fi fs.FileInfo) error {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return nil
+	}
+	if err := dst.Lchown(p, int(st.Uid), int(st.Gid)); err != nil {
+		return err
+	}
+	if d.Type().IsRegular() {
+		return dst.Chtimes(p, time.Unix(st.Atim.Unix()), fi.ModTime())
+	}
+	return nil
 }
 
 func copyFile(src, dst *os.Root, p string, perm fs.FileMode) error {

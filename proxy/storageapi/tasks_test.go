@@ -5,7 +5,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"syscall"
 	"testing"
+	"time"
 )
 
 var uuidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
@@ -20,6 +22,9 @@ func TestBackgroundTasks(t *testing.T) {
 	}
 	os.MkdirAll(filepath.Join(src, "empty"), 0o750)
 	os.Symlink("d", filepath.Join(src, "link"))
+	os.Lchown(filepath.Join(src, "d", "aa", "f.txt"), 1234, 2345)
+	old := time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC)
+	os.Chtimes(filepath.Join(src, "d", "aa", "f.txt"), old, old)
 
 	m := e.json("POST", "/folder/clone", `{"src_volume":"local","src_vfid":"`+vfidA+`","dst_volume":"local","dst_vfid":"`+vfidB+`"}`, 200)
 	if !uuidRE.MatchString(m["bgtask_id"].(string)) {
@@ -32,6 +37,12 @@ func TestBackgroundTasks(t *testing.T) {
 	dst := e.folderPath(folderB)
 	if b, err := os.ReadFile(filepath.Join(dst, "d", "xa", "f.txt")); err != nil || string(b) != "data" {
 		t.Errorf("clone content: %q %v", b, err)
+	}
+	// Owners and times are kept (cp -a), so sessions can write the copy.
+	if fi, err := os.Stat(filepath.Join(dst, "d", "aa", "f.txt")); err != nil || !fi.ModTime().Equal(old) {
+		t.Errorf("clone of times: %v %v", fi, err)
+	} else if st := fi.Sys().(*syscall.Stat_t); st.Uid != 1234 || st.Gid != 2345 {
+		t.Errorf("clone of owner: %d:%d", st.Uid, st.Gid)
 	}
 	if fi, err := os.Stat(filepath.Join(dst, "empty")); err != nil || fi.Mode().Perm() != 0o750 {
 		t.Errorf("clone of an empty dir: %v %v", fi, err)
