@@ -146,3 +146,15 @@ func TestClientAPIPlainHTTP(t *testing.T) {
 		t.Errorf("the no-Redis warning appears %d times:\n%s", n, d.log.String())
 	}
 }
+
+// TestClientAPIOwnCertificate: [api.client] ssl-cert/ssl-privkey are
+// served instead of the generated certificate.
+func TestClientAPIOwnCertificate(t *testing.T) {
+	dir := t.TempDir()
+	cert, key := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	writeTestCert(t, cert, key, 6021)
+	d := startDaemon(t, "--api.client.ssl-cert", cert, "--api.client.ssl-privkey", key)
+	if got := servedSerial(strings.TrimPrefix(d.clientURL, "https://")); got != "6021" {
+		t.Fatalf("client API serves serial %q, want 6021", got)
+	}
+}
