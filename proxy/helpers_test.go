@@ -232,7 +232,7 @@ func problemOf(t *testing.T, rec *httptest.ResponseRecorder) Problem {
 	if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil {
 		t.Fatalf("problem body %q: %v", rec.Body, err)
 	}
-	if p.Status != rec.Code || !strings.HasPrefix(p.Type, problemTypeBase) || p.Title == "" {
+	if p.Status != rec.Code || !strings.HasPrefix(p.Type, problemTypeBase) || p.Title == "" || strings.Count(p.ErrorCode, "_") < 2 {
 		t.Errorf("bad problem %+v for status %d", p, rec.Code)
 	}
 	return p
