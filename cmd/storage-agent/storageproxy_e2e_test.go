@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -80,6 +81,13 @@ func TestStorageProxyE2E(t *testing.T) {
 	}
 	if b, err := os.ReadFile(filepath.Join(host, "in", "hello.txt")); err != nil || string(b) != "hello world" {
 		t.Fatalf("uploaded file: %q %v", b, err)
+	}
+	// The session's uid ([session] uid, 1000) owns what the upload made.
+	for _, p := range []string{"in", "in/hello.txt"} {
+		fi, err := os.Stat(filepath.Join(host, p))
+		if err != nil || fi.Sys().(*syscall.Stat_t).Uid != 1000 {
+			t.Errorf("%s: %v %+v", p, err, fi)
+		}
 	}
 
 	// Download token; unmanaged_path is always sent, null for vfolders.

@@ -8,12 +8,16 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/storage-agent/storage-agent/proxy/storage"
 	"github.com/storage-agent/storage-agent/proxy/xfertoken"
 )
+
+// The folder belongs to a session user, as the daemon makes them.
+const folderUID, folderGID = 1234, 2345
 
 const testVFID = "user:6f1b4a6e-2f55-4c1c-9a3e-2f0f1a2b3c4d/0a1b2c3d4e5f4a6b8c7d8e9fa0b1c2d3"
 
@@ -33,7 +37,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	v, _ := storage.ParseVFID(testVFID)
-	if _, err := vol.CreateFolder(v, storage.CreateOptions{UID: os.Getuid(), GID: os.Getgid(), Mode: 0o755, AutoScope: true}); err != nil {
+	if _, err := vol.CreateFolder(v, storage.CreateOptions{UID: folderUID, GID: folderGID, Mode: 0o755, AutoScope: true}); err != nil {
 		t.Fatal(err)
 	}
 	f, err := vol.OpenFolder(v)
@@ -112,4 +116,16 @@ func wantStatus(t *testing.T, what string, resp *http.Response, body []byte, sta
 // newExpiredSigner signs with the test key tokens that expired already.
 func newExpiredSigner() *xfertoken.Signer {
 	return xfertoken.NewSigner([]byte(strings.Repeat("c", 32)), -time.Minute)
+}
+
+// ownedBySession fails unless path belongs to the folder's owner.
+func ownedBySession(t *testing.T, path string) {
+	t.Helper()
+	fi, err := os.Lstat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := fi.Sys().(*syscall.Stat_t); st.Uid != folderUID || st.Gid != folderGID {
+		t.Errorf("%s belongs to %d:%d, want the folder's owner", path, st.Uid, st.Gid)
+	}
 }

@@ -105,6 +105,13 @@ func TestTusAiotusclient(t *testing.T) {
 	if err != nil || !bytes.Equal(got, data) {
 		t.Fatalf("uploaded file: %d bytes, %v", len(got), err)
 	}
+	// Sessions run as the folder's owner: what the daemon wrote is theirs.
+	for _, p := range []string{final, filepath.Dir(final), filepath.Dir(filepath.Dir(final))} {
+		ownedBySession(t, p)
+	}
+	if fi, _ := os.Stat(final); fi.Mode().Perm() != 0o644 {
+		t.Errorf("uploaded file mode %v", fi.Mode())
+	}
 	r, b = e.send("HEAD", u, nil, nil)
 	wantStatus(t, "HEAD after completion", r, b, 404)
 }

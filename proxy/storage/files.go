@@ -30,27 +30,60 @@ func CleanRel(p string) (string, error) {
 }
 
 // Mkdir makes rel in f: with parents, missing parents too; with existOK,
-// an existing directory is no error.
+// an existing directory is no error. New directories belong to the
+// folder's owner, so the sessions that mount it can write into them.
 func (f *Folder) Mkdir(rel string, parents, existOK bool) error {
 	p, err := CleanRel(rel)
 	if err != nil {
 		return err
 	}
+	parts := strings.Split(p, "/")
+	first := len(parts) - 1
 	if parents {
-		if fi, err := f.Root.Stat(p); err == nil && !existOK {
-			return &fs.PathError{Op: "mkdir", Path: rel, Err: syscall.EEXIST}
-		} else if err == nil && !fi.IsDir() {
-			return &fs.PathError{Op: "mkdir", Path: rel, Err: syscall.ENOTDIR}
-		}
-		return subpathErr(f.Root.MkdirAll(p, 0o755))
+		first = 0
 	}
-	err = f.Root.Mkdir(p, 0o755)
-	if existOK && errors.Is(err, fs.ErrExist) {
-		if fi, serr := f.Root.Stat(p); serr == nil && fi.IsDir() {
-			return nil
+	for i := first; i < len(parts); i++ {
+		q := path.Join(parts[:i+1]...)
+		err := f.Root.Mkdir(q, 0o755)
+		switch {
+		case err == nil:
+			if err := f.giveToOwner(q); err != nil {
+				return err
+			}
+		case errors.Is(err, fs.ErrExist) && (i < len(parts)-1 || existOK):
+			if fi, serr := f.Root.Stat(q); serr != nil {
+				return subpathErr(serr)
+			} else if !fi.IsDir() {
+				return &fs.PathError{Op: "mkdir", Path: q, Err: syscall.ENOTDIR}
+			}
+		default:
+			return subpathErr(err)
 		}
 	}
-	return subpathErr(err)
+	return nil
+}
+
+// giveToOwner hands p to the owner of the folder itself: the daemon runs
+// as root, the sessions as the folder's owner.
+func (f *Folder) giveToOwner(p string) error {
+	uid, gid, err := f.owner()
+	if err != nil {
+		return err
+	}
+	return f.Root.Lchown(p, uid, gid)
+}
+
+// owner is the uid and gid that own the folder's root directory.
+func (f *Folder) owner() (uid, gid int, err error) {
+	fi, err := f.Root.Stat(".")
+	if err != nil {
+		return 0, 0, err
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return 0, 0, fmt.Errorf("no owner for %s", f.VFID)
+	}
+	return int(st.Uid), int(st.Gid), nil
 }
 
 // Entry is one item of a listing, shaped as Backend.AI's DirEntry.

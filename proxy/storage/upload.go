@@ -61,8 +61,8 @@ func (vol *Volume) CommitUpload(session string, folder *Folder, rel string) erro
 		return fmt.Errorf("%w: %q names no file", ErrInvalidSubpath, rel)
 	}
 	dir := path.Dir(p)
-	if err := folder.Root.MkdirAll(dir, 0o755); err != nil {
-		return subpathErr(err)
+	if err := folder.Mkdir(dir, true, true); err != nil {
+		return err
 	}
 	parent, err := folder.Root.Open(dir)
 	if err != nil {
@@ -81,6 +81,11 @@ func (vol *Volume) CommitUpload(session string, folder *Folder, rel string) erro
 	defer staging.Close()
 	if fi, err := folder.Root.Lstat(p); err == nil && fi.IsDir() {
 		return &fs.PathError{Op: "rename", Path: rel, Err: unix.EISDIR}
+	}
+	// The file was staged by root, 0600: hand it to the folder's owner
+	// first, so it appears readable and writable by the sessions at once.
+	if err := folder.giveToOwnerIn(r, session, 0o644); err != nil {
+		return err
 	}
 	if err := unix.Renameat(int(staging.Fd()), session, int(parent.Fd()), base); err != nil {
 		return &fs.PathError{Op: "rename", Path: rel, Err: err}
@@ -130,4 +135,16 @@ func (vol *Volume) PruneUploads(age time.Duration, now time.Time) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// giveToOwnerIn gives name in r (outside f) to f's owner with mode perm.
+func (f *Folder) giveToOwnerIn(r *os.Root, name string, perm fs.FileMode) error {
+	uid, gid, err := f.owner()
+	if err == nil {
+		err = r.Lchown(name, uid, gid)
+	}
+	if err == nil {
+		err = r.Chmod(name, perm)
+	}
+	return err
 }

@@ -82,7 +82,7 @@ func newEnv(t *testing.T, events Anycaster, pub bgtask.Publisher) *env {
 	t.Cleanup(func() { tasks.Close(context.Background()) })
 	api := New(Options{
 		Volumes: map[string]*storage.Volume{"local": vol}, Signer: e.signer, Tasks: tasks, Events: events,
-		UID: os.Getuid(), GID: os.Getgid(), ScandirLimit: 1000, AutoScope: true, MaxUploadSize: 1 << 30,
+		UID: 1234, GID: 2345, ScandirLimit: 1000, AutoScope: true, MaxUploadSize: 1 << 30,
 		BeforeDelete: func(_ context.Context, _ string, v storage.VFID) {
 			e.mu.Lock()
 			e.deleted = append(e.deleted, v.String())

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"syscall"
 	"testing"
 )
 
@@ -65,6 +66,13 @@ func TestManagerReplay(t *testing.T) {
 	e.json("POST", "/folder/file/mkdir", `{`+va+`,"relpath":"`+folderB+`","exist_ok":false}`, 422)
 	e.json("POST", "/folder/file/mkdir", `{`+va+`,"relpath":["d1/d2","../x"],"exist_ok":false,"parents":true}`, 207)
 	e.json("POST", "/folder/file/mkdir", `{`+va+`,"relpath":["nope/d"],"exist_ok":false,"parents":false}`, 422)
+	// New directories belong to the folder's owner (the sessions' uid).
+	for _, p := range []string{"d1", "d1/d2", folderB} {
+		fi, err := os.Stat(filepath.Join(e.folderPath(folderA), p))
+		if st, ok := fi.Sys().(*syscall.Stat_t); err != nil || !ok || st.Uid != 1234 || st.Gid != 2345 {
+			t.Errorf("%s: %v, owner %+v", p, err, fi.Sys())
+		}
+	}
 
 	// 7. list.
 	write(t, filepath.Join(e.folderPath(folderA), "README.md"), "# hello\n")
