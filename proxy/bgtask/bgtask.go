@@ -13,12 +13,14 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/storage-agent/storage-agent/proxy/events"
 )
 
 // Publisher broadcasts an event; *events.Bus is one (a nil *events.Bus
 // publishes nothing).
 type Publisher interface {
-	Broadcast(ctx context.Context, name, cacheID string, args ...any) error
+	Broadcast(ctx context.Context, cacheID string, ev events.Event) error
 }
 
 // Func is a task's work. report publishes progress; the message returned
@@ -72,7 +74,7 @@ func (r *Runner) run(id, name string, fn Func) {
 	report := func(cur, total float64) {
 		if now := time.Now(); now.Sub(last) >= updateEvery {
 			last = now
-			r.publish("bgtask_updated", id, cur, total, nil)
+			r.publish(id, events.BgtaskUpdated(id, cur, total))
 		}
 	}
 	start := time.Now()
@@ -80,24 +82,24 @@ func (r *Runner) run(id, name string, fn Func) {
 	switch {
 	case err == nil:
 		r.log.Info("background task done", "task", name, "id", id, "duration", time.Since(start))
-		r.publish("bgtask_done", id, msg)
+		r.publish(id, events.BgtaskEnded("bgtask_done", id, msg))
 	case errors.Is(err, context.Canceled):
 		r.log.Warn("background task cancelled", "task", name, "id", id, "err", err)
-		r.publish("bgtask_cancelled", id, err.Error())
+		r.publish(id, events.BgtaskEnded("bgtask_cancelled", id, err.Error()))
 	default:
 		r.log.Error("background task failed", "task", name, "id", id, "err", err)
-		r.publish("bgtask_failed", id, err.Error())
+		r.publish(id, events.BgtaskEnded("bgtask_failed", id, err.Error()))
 	}
 }
 
-func (r *Runner) publish(event, id string, args ...any) {
+func (r *Runner) publish(id string, ev events.Event) {
 	if r.pub == nil {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.ctx), publishTimeout)
 	defer cancel()
-	if err := r.pub.Broadcast(ctx, event, id, append([]any{id}, args...)...); err != nil {
-		r.log.Warn("cannot publish event", "event", event, "task", id, "err", err)
+	if err := r.pub.Broadcast(ctx, events.BgtaskCacheID(id), ev); err != nil {
+		r.log.Warn("cannot publish event", "event", ev.Name, "task", id, "err", err)
 	}
 }
 

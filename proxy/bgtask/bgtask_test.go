@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/storage-agent/storage-agent/proxy/events"
 )
 
 type recorder struct {
@@ -14,10 +16,10 @@ type recorder struct {
 	got [][]any
 }
 
-func (r *recorder) Broadcast(_ context.Context, name, cacheID string, args ...any) error {
+func (r *recorder) Broadcast(_ context.Context, cacheID string, ev events.Event) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.got = append(r.got, append([]any{name, cacheID}, args...))
+	r.got = append(r.got, append([]any{ev.Name, cacheID}, ev.Values()...))
 	return nil
 }
 
@@ -44,10 +46,10 @@ func TestTaskEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range [][]any{
-		{"bgtask_updated", done, done, 1.0, 2.0, nil},
-		{"bgtask_done", done, done, "all good"},
-		{"bgtask_failed", failed, failed, "disk on fire"},
-		{"bgtask_cancelled", cancelled, cancelled, "context canceled"},
+		{"bgtask_updated", "bgtask." + done, done, 1.0, 2.0, nil},
+		{"bgtask_done", "bgtask." + done, done, "all good"},
+		{"bgtask_failed", "bgtask." + failed, failed, "disk on fire"},
+		{"bgtask_cancelled", "bgtask." + cancelled, cancelled, "context canceled"},
 	} {
 		if !slices.ContainsFunc(rec.got, func(ev []any) bool { return slices.Equal(ev, want) }) {
 			t.Errorf("no event %v in %v", want, rec.got)

@@ -1,15 +1,18 @@
 // Package events publishes the storage proxy's events on Backend.AI's
-// event bus (Redis): anycast events (vfolder_deletion_success, ...) as
-// XADD entries on the stream "events", which one manager process consumes;
-// broadcast events (bgtask progress) PUBLISHed on "events_all" and cached
-// under their cache id, as Backend.AI's RedisQueue does.
+// event bus (Redis), as its storage proxy does: anycast events
+// (vfolder_deletion_success, ...) as XADD entries on the stream "events",
+// which one manager process consumes; broadcast events (bgtask progress)
+// PUBLISHed on "events_all" and cached under their cache id.
 //
-// An event's args are encoded in one of two wire formats: "msgpack" (the
-// msgpack array Backend.AI releases up to 26.8.x unpack) or "json" (a JSON
-// array, for Backend.AI main's JSON payloads).
+// Two wire formats, chosen by [redis] event-format:
+//   - "msgpack" (Backend.AI up to 26.8.x): the field "args" holds the
+//     msgpack array of the event's values (base64 in a broadcast);
+//   - "json" (Backend.AI main): the field "payload" holds the event's
+//     fields as a JSON object.
 package events
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -21,17 +24,17 @@ import (
 	"github.com/vmihailenco/msgpack/v5"
 )
 
-// Redis keys of Backend.AI's event bus.
+// Redis keys and limits of Backend.AI's event bus.
 const (
 	// Stream is the anycast stream the manager's consumer group reads.
 	Stream = "events"
 	// Channel is the broadcast channel every manager process subscribes to.
 	Channel = "events_all"
-	// streamMaxLen bounds the stream (approximately) like Backend.AI's
-	// MAXLEN, so events nobody consumes cannot fill Redis.
-	streamMaxLen = 65536
+	// streamMaxLen trims the stream approximately, as Backend.AI does, so
+	// events nobody consumes cannot fill Redis.
+	streamMaxLen = 128
 	// cacheTTL keeps a broadcast's last state for late subscribers.
-	cacheTTL = time.Hour
+	cacheTTL = 5 * time.Minute
 )
 
 // Options configure a Bus.
@@ -79,51 +82,67 @@ func (b *Bus) Close() error {
 	return b.rdb.Close()
 }
 
-// encode writes args in the bus's format.
-func (b *Bus) encode(args []any) ([]byte, error) {
-	if args == nil {
-		args = []any{}
+// body is the event in the bus's format: its field name and its value.
+func (b *Bus) body(ev Event) (string, []byte, error) {
+	if b.format == "msgpack" {
+		enc, err := msgpack.Marshal(ev.Values())
+		return "args", enc, err
 	}
-	if b.format == "json" {
-		return json.Marshal(args)
+	var obj bytes.Buffer
+	obj.WriteByte('{')
+	for i, f := range ev.Fields {
+		if i > 0 {
+			obj.WriteByte(',')
+		}
+		k, _ := json.Marshal(f.Key)
+		v, err := json.Marshal(f.Value)
+		if err != nil {
+			return "", nil, err
+		}
+		obj.Write(k)
+		obj.WriteByte(':')
+		obj.Write(v)
 	}
-	return msgpack.Marshal(args)
+	obj.WriteByte('}')
+	return "payload", obj.Bytes(), nil
 }
 
-// Anycast adds one event for exactly one consumer.
-func (b *Bus) Anycast(ctx context.Context, name string, args ...any) error {
+// Anycast adds ev for exactly one consumer.
+func (b *Bus) Anycast(ctx context.Context, ev Event) error {
 	if b == nil {
 		return nil
 	}
-	enc, err := b.encode(args)
+	key, enc, err := b.body(ev)
 	if err != nil {
-		return fmt.Errorf("events: %s: %w", name, err)
+		return fmt.Errorf("events: %s: %w", ev.Name, err)
 	}
 	err = b.rdb.XAdd(ctx, &redis.XAddArgs{
 		Stream: Stream, MaxLen: streamMaxLen, Approx: true,
-		Values: []any{"name", name, "source", b.source, "args", enc},
+		Values: []any{"name", ev.Name, "source", b.source, key, enc},
 	}).Err()
 	if err != nil {
-		return fmt.Errorf("events: anycast %s: %w", name, err)
+		return fmt.Errorf("events: anycast %s: %w", ev.Name, err)
 	}
 	return nil
 }
 
-// Broadcast publishes one event to every subscriber and, with a cacheID,
-// keeps it for late subscribers.
-func (b *Bus) Broadcast(ctx context.Context, name, cacheID string, args ...any) error {
+// Broadcast publishes ev to every subscriber and, with a cacheID, keeps it
+// for late subscribers.
+func (b *Bus) Broadcast(ctx context.Context, cacheID string, ev Event) error {
 	if b == nil {
 		return nil
 	}
-	enc, err := b.encode(args)
+	key, enc, err := b.body(ev)
 	if err != nil {
-		return fmt.Errorf("events: %s: %w", name, err)
+		return fmt.Errorf("events: %s: %w", ev.Name, err)
 	}
-	msg, err := json.Marshal(map[string]string{
-		"name": name, "source": b.source, "args": base64.StdEncoding.EncodeToString(enc),
-	})
+	val := string(enc)
+	if key == "args" {
+		val = base64.StdEncoding.EncodeToString(enc)
+	}
+	msg, err := json.Marshal(map[string]string{"name": ev.Name, "source": b.source, key: val})
 	if err != nil {
-		return fmt.Errorf("events: %s: %w", name, err)
+		return fmt.Errorf("events: %s: %w", ev.Name, err)
 	}
 	_, err = b.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		if cacheID != "" {
@@ -133,7 +152,7 @@ func (b *Bus) Broadcast(ctx context.Context, name, cacheID string, args ...any) 
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("events: broadcast %s: %w", name, err)
+		return fmt.Errorf("events: broadcast %s: %w", ev.Name, err)
 	}
 	return nil
 }

@@ -13,14 +13,21 @@ import (
 )
 
 // TestWireFormats publishes one anycast and one broadcast event in each
-// format on a real redis-server and decodes what a manager would read.
+// format on a real redis-server and decodes them as a manager would.
 func TestWireFormats(t *testing.T) {
 	sock, rdb := redistest.Start(t, 4)
 	ctx := context.Background()
-	for _, format := range []string{"msgpack", "json"} {
-		t.Run(format, func(t *testing.T) {
+	const vfid = "user:6f1b4a6e-2f55-4c1c-9a3e-2f0f1a2b3c4d/0a1b2c3d4e5f4a6b8c7d8e9fa0b1c2d3"
+	for _, tc := range []struct {
+		format, field      string
+		anycast, broadcast string // the decoded body, as JSON
+	}{
+		{"msgpack", "args", `["` + vfid + `","` + vfid + `"]`, `["task-1",null]`},
+		{"json", "payload", `{"vfid":"` + vfid + `","dst_vfid":"` + vfid + `"}`, `{"task_id":"task-1","message":null}`},
+	} {
+		t.Run(tc.format, func(t *testing.T) {
 			rdb.Del(ctx, events.Stream)
-			bus, err := events.New(ctx, events.Options{Addr: sock, DB: 4, Format: format, Source: "agent-1"})
+			bus, err := events.New(ctx, events.Options{Addr: sock, DB: 4, Format: tc.format, Source: "agent-1"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -30,25 +37,27 @@ func TestWireFormats(t *testing.T) {
 			if _, err := sub.Receive(ctx); err != nil { // the subscription confirmation
 				t.Fatal(err)
 			}
-			vfid := "user:6f1b4a6e-2f55-4c1c-9a3e-2f0f1a2b3c4d/0a1b2c3d4e5f4a6b8c7d8e9fa0b1c2d3"
-			if err := bus.Anycast(ctx, "vfolder_deletion_success", vfid); err != nil {
+			if err := bus.Anycast(ctx, events.VFolderCloneSuccess(vfid, vfid)); err != nil {
 				t.Fatal(err)
 			}
-			if err := bus.Broadcast(ctx, "bgtask_done", "task-1", "task-1", nil); err != nil {
+			if err := bus.Broadcast(ctx, events.BgtaskCacheID("task-1"), events.BgtaskEnded("bgtask_done", "task-1", "")); err != nil {
 				t.Fatal(err)
 			}
-			decode := func(b []byte) []any {
-				var args []any
-				var err error
-				if format == "json" {
-					err = json.Unmarshal(b, &args)
-				} else {
-					err = msgpack.Unmarshal(b, &args)
+			// asJSON renders a body (msgpack or JSON) as JSON.
+			// JSON bodies are compared as sent: their field order is the event's.
+			asJSON := func(b []byte) string {
+				if tc.format == "json" {
+					if !json.Valid(b) {
+						t.Fatalf("body %q is not JSON", b)
+					}
+					return string(b)
 				}
-				if err != nil {
-					t.Fatalf("args %q: %v", b, err)
+				var v any
+				if err := msgpack.Unmarshal(b, &v); err != nil {
+					t.Fatalf("body %q: %v", b, err)
 				}
-				return args
+				out, _ := json.Marshal(v)
+				return string(out)
 			}
 
 			entries, err := rdb.XRange(ctx, events.Stream, "-", "+").Result()
@@ -56,25 +65,26 @@ func TestWireFormats(t *testing.T) {
 				t.Fatalf("stream: %v %v", entries, err)
 			}
 			v := entries[0].Values
-			args := decode([]byte(v["args"].(string)))
-			if v["name"] != "vfolder_deletion_success" || v["source"] != "agent-1" || len(args) != 1 || args[0] != vfid {
-				t.Errorf("anycast entry %v, args %v", v, args)
+			if v["name"] != "vfolder_clone_success" || v["source"] != "agent-1" || asJSON([]byte(v[tc.field].(string))) != tc.anycast {
+				t.Errorf("anycast entry %v, want %s = %s", v, tc.field, tc.anycast)
 			}
 
 			msg, err := sub.ReceiveMessage(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
-			var env struct{ Name, Source, Args string }
+			var env map[string]string
 			if err := json.Unmarshal([]byte(msg.Payload), &env); err != nil {
 				t.Fatal(err)
 			}
-			raw, _ := base64.StdEncoding.DecodeString(env.Args)
-			args = decode(raw)
-			if env.Name != "bgtask_done" || env.Source != "agent-1" || len(args) != 2 || args[0] != "task-1" || args[1] != nil {
-				t.Errorf("broadcast %+v, args %v", env, args)
+			body := []byte(env[tc.field])
+			if tc.format == "msgpack" {
+				body, _ = base64.StdEncoding.DecodeString(env[tc.field])
 			}
-			if cached, _ := rdb.Get(ctx, "task-1").Result(); cached != msg.Payload {
+			if env["name"] != "bgtask_done" || env["source"] != "agent-1" || asJSON(body) != tc.broadcast {
+				t.Errorf("broadcast %v, want %s = %s", env, tc.field, tc.broadcast)
+			}
+			if cached, _ := rdb.Get(ctx, "bgtask.task-1").Result(); cached != msg.Payload {
 				t.Errorf("cached %q, want the broadcast", cached)
 			}
 		})
@@ -86,7 +96,7 @@ func TestNoRedisIsNoBus(t *testing.T) {
 	if err != nil || bus != nil {
 		t.Fatalf("New without addr = %v, %v", bus, err)
 	}
-	if err := bus.Anycast(context.Background(), "x"); err != nil {
+	if err := bus.Anycast(context.Background(), events.VFolderDeletionSuccess("x")); err != nil {
 		t.Fatal(err)
 	}
 }

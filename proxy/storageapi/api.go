@@ -14,13 +14,14 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/storage-agent/storage-agent/proxy/bgtask"
+	"github.com/storage-agent/storage-agent/proxy/events"
 	"github.com/storage-agent/storage-agent/proxy/storage"
 	"github.com/storage-agent/storage-agent/proxy/xfertoken"
 )
 
 // Anycaster sends an event to one consumer; *events.Bus is one.
 type Anycaster interface {
-	Anycast(ctx context.Context, name string, args ...any) error
+	Anycast(ctx context.Context, ev events.Event) error
 }
 
 // Options configure the API.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/storage-agent/storage-agent/proxy/events"
 	"github.com/storage-agent/storage-agent/proxy/storage"
 )
 
@@ -99,10 +100,10 @@ func (a *API) deleteFolder(c *gin.Context) {
 func (a *API) purge(vol *storage.Volume, trashed string, v storage.VFID) string {
 	return a.o.Tasks.Start("delete vfolder", func(ctx context.Context, _ func(float64, float64)) (string, error) {
 		if err := vol.Purge(trashed); err != nil {
-			a.anycast(ctx, "vfolder_deletion_failure", v.String(), err.Error())
+			a.anycast(ctx, events.VFolderDeletionFailure(v.String(), err.Error()))
 			return "", err
 		}
-		a.anycast(ctx, "vfolder_deletion_success", v.String())
+		a.anycast(ctx, events.VFolderDeletionSuccess(v.String()))
 		return "", nil
 	})
 }
@@ -125,12 +126,12 @@ func (a *API) ResumePurges() {
 
 // anycast sends a vfolder event; a bus error is logged, since the task's
 // own outcome stands either way.
-func (a *API) anycast(ctx context.Context, name string, args ...any) {
+func (a *API) anycast(ctx context.Context, ev events.Event) {
 	if a.o.Events == nil {
 		return
 	}
-	if err := a.o.Events.Anycast(context.WithoutCancel(ctx), name, args...); err != nil {
-		a.log.Warn("cannot send event", "event", name, "err", err)
+	if err := a.o.Events.Anycast(context.WithoutCancel(ctx), ev); err != nil {
+		a.log.Warn("cannot send event", "event", ev.Name, "err", err)
 	}
 }
 
@@ -180,10 +181,10 @@ func (a *API) cloneFolder(c *gin.Context) {
 		defer src.Close()
 		err := a.clone(ctx, vol, src, dv, report)
 		if err != nil {
-			a.anycast(ctx, "vfolder_clone_failure", src.VFID.String(), dv.String(), err.Error())
+			a.anycast(ctx, events.VFolderCloneFailure(src.VFID.String(), dv.String(), err.Error()))
 			return "", err
 		}
-		a.anycast(ctx, "vfolder_clone_success", src.VFID.String(), dv.String())
+		a.anycast(ctx, events.VFolderCloneSuccess(src.VFID.String(), dv.String()))
 		return "", nil
 	})
 	ok(c, http.StatusOK, gin.H{"bgtask_id": id})

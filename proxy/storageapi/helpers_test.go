@@ -16,6 +16,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/storage-agent/storage-agent/proxy/bgtask"
+	"github.com/storage-agent/storage-agent/proxy/events"
 	"github.com/storage-agent/storage-agent/proxy/storage"
 	"github.com/storage-agent/storage-agent/proxy/xfertoken"
 )
@@ -46,10 +47,10 @@ type recorder struct {
 	got [][]any
 }
 
-func (r *recorder) Anycast(_ context.Context, name string, args ...any) error {
+func (r *recorder) Anycast(_ context.Context, ev events.Event) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.got = append(r.got, append([]any{name}, args...))
+	r.got = append(r.got, append([]any{ev.Name}, ev.Values()...))
 	return nil
 }
 
@@ -61,7 +62,7 @@ func (r *recorder) events() [][]any {
 
 type nopPublisher struct{}
 
-func (nopPublisher) Broadcast(context.Context, string, string, ...any) error { return nil }
+func (nopPublisher) Broadcast(context.Context, string, events.Event) error { return nil }
 
 func newEnv(t *testing.T, events Anycaster, pub bgtask.Publisher) *env {
 	t.Helper()
