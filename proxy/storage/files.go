@@ -104,8 +104,15 @@ type EntryStat struct {
 	Created  string `json:"created"`
 }
 
-// isoTime writes t as Python's datetime.isoformat() with a UTC offset.
-func isoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.999999+00:00") }
+// isoTime writes t as Python's datetime.isoformat() of an aware UTC
+// datetime: six fraction digits unless the microseconds are zero.
+func isoTime(t time.Time) string {
+	t = t.UTC()
+	if t.Nanosecond()/1000 == 0 {
+		return t.Format("2006-01-02T15:04:05+00:00")
+	}
+	return t.Format("2006-01-02T15:04:05.000000+00:00")
+}
 
 // List returns at most limit entries of directory rel, each lstat'ed (a
 // symlink to a directory is a SYMLINK).

@@ -72,3 +72,15 @@ func TestPruneUploads(t *testing.T) {
 		t.Error("OpenUpload accepted a path")
 	}
 }
+
+func TestIsoTime(t *testing.T) {
+	for in, want := range map[time.Time]string{
+		time.Date(2026, 1, 5, 3, 4, 5, 0, time.UTC):                         "2026-01-05T03:04:05+00:00",
+		time.Date(2026, 1, 5, 3, 4, 5, 120000000, time.UTC):                 "2026-01-05T03:04:05.120000+00:00",
+		time.Date(2026, 1, 5, 12, 4, 5, 999, time.FixedZone("KST", 9*3600)): "2026-01-05T03:04:05+00:00",
+	} {
+		if got := isoTime(in); got != want {
+			t.Errorf("isoTime(%v) = %s, want %s", in, got, want)
+		}
+	}
+}
