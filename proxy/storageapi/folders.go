@@ -3,9 +3,11 @@ package storageapi
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -230,8 +232,18 @@ func escapes(f *storage.Folder, rel string) bool {
 	return err != nil && storage.IsEscape(err)
 }
 
+// usageTimeout is Backend.AI's limit on one folder walk: past it,
+// /folder/usage answers -1/-1 ("unknown") rather than keep the manager
+// waiting on a huge folder.
+const usageTimeout = 30 * time.Second
+
 func (a *API) usage(c *gin.Context, _ *params, _ *storage.Volume, f *storage.Folder) {
-	u, _, err := f.Usage(c.Request.Context())
+	ctx, cancel := context.WithTimeout(c.Request.Context(), usageTimeout)
+	defer cancel()
+	u, _, err := f.Usage(ctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		u, err = storage.Usage{FileCount: -1, UsedBytes: -1}, nil
+	}
 	if err != nil {
 		fail(c, err, nil)
 		return
