@@ -10,6 +10,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -38,6 +39,10 @@ type Options struct {
 	// BeforeDelete is called before a vfolder is deleted; the daemon
 	// closes the sessions that mount it there.
 	BeforeDelete func(ctx context.Context, volume string, vfid storage.VFID)
+	// UsageTimeout bounds one /folder/usage walk; past it the answer is
+	// -1/-1 ("unknown") rather than a manager kept waiting on a huge
+	// folder. Zero means Backend.AI's 30 s.
+	UsageTimeout time.Duration
 	Logger       *slog.Logger
 }
 
@@ -52,6 +57,9 @@ func New(o Options) *API {
 	log := o.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	if o.UsageTimeout == 0 {
+		o.UsageTimeout = 30 * time.Second
 	}
 	if o.BeforeDelete == nil {
 		o.BeforeDelete = func(context.Context, string, storage.VFID) {}

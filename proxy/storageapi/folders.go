@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -232,13 +231,8 @@ func escapes(f *storage.Folder, rel string) bool {
 	return err != nil && storage.IsEscape(err)
 }
 
-// usageTimeout is Backend.AI's limit on one folder walk: past it,
-// /folder/usage answers -1/-1 ("unknown") rather than keep the manager
-// waiting on a huge folder.
-const usageTimeout = 30 * time.Second
-
 func (a *API) usage(c *gin.Context, _ *params, _ *storage.Volume, f *storage.Folder) {
-	ctx, cancel := context.WithTimeout(c.Request.Context(), usageTimeout)
+	ctx, cancel := context.WithTimeout(c.Request.Context(), a.o.UsageTimeout)
 	defer cancel()
 	u, _, err := f.Usage(ctx)
 	if errors.Is(err, context.DeadlineExceeded) {

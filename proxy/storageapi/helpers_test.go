@@ -33,6 +33,7 @@ const (
 type env struct {
 	t       *testing.T
 	srv     *httptest.Server
+	api     *API
 	volPath string
 	signer  *xfertoken.Signer
 	events  *recorder
@@ -81,7 +82,7 @@ func newEnv(t *testing.T, events Anycaster, pub bgtask.Publisher) *env {
 	}
 	tasks := bgtask.New(pub, nil)
 	t.Cleanup(func() { tasks.Close(context.Background()) })
-	api := New(Options{
+	e.api = New(Options{
 		Volumes: map[string]*storage.Volume{"local": vol}, Signer: e.signer, Tasks: tasks, Events: events,
 		UID: 1234, GID: 2345, ScandirLimit: 1000, AutoScope: true, MaxUploadSize: 1 << 30,
 		BeforeDelete: func(_ context.Context, _ string, v storage.VFID) {
@@ -92,7 +93,7 @@ func newEnv(t *testing.T, events Anycaster, pub bgtask.Publisher) *env {
 	})
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	api.Register(r)
+	e.api.Register(r)
 	e.srv = httptest.NewServer(r)
 	t.Cleanup(e.srv.Close)
 	return e

@@ -81,3 +81,13 @@ func TestBackgroundTasks(t *testing.T) {
 	// Deleting it again: 404, which the manager treats as "already gone".
 	problem(t, e.json("POST", "/folder/delete", `{"volume":"local","vfid":"`+vfidA+`"}`, 404), "vfolder/not-found", "vfolder_read_not-found")
 }
+
+// TestUsageTimeout: a walk past the timeout answers -1/-1, as Backend.AI.
+func TestUsageTimeout(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	e.create(folderA)
+	e.api.o.UsageTimeout = time.Nanosecond
+	if m := e.json("GET", "/folder/usage", `{"volume":"local","vfid":"`+vfidA+`"}`, 200); m["file_count"] != -1.0 || m["used_bytes"] != -1.0 {
+		t.Errorf("usage past the timeout: %v", m)
+	}
+}
