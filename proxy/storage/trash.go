@@ -33,6 +33,14 @@ func (vol *Volume) Trash(v VFID) (string, error) {
 	if err := r.Rename(rel, path.Join(internalDir, "trash", name)); err != nil {
 		return "", fmt.Errorf("volume %q: delete %s: %w", vol.Name, v, err)
 	}
+	// The layout's <aa>/<bb> parents go when they are left empty, as in
+	// Backend.AI; the quota scope stays. A non-empty parent refuses rmdir.
+	parent := path.Dir(rel)
+	for _, p := range []string{parent, path.Dir(parent)} {
+		if r.Remove(p) != nil {
+			break
+		}
+	}
 	return name, nil
 }
 

@@ -196,8 +196,15 @@ func (a *API) clone(ctx context.Context, vol *storage.Volume, src *storage.Folde
 	if err != nil {
 		return err
 	}
-	defer dst.Close()
-	return storage.Clone(ctx, src, dst, func(done int64) { report(float64(done), 0) })
+	err = storage.Clone(ctx, src, dst, func(done int64) { report(float64(done), 0) })
+	dst.Close()
+	if err != nil {
+		// A half copy is no folder: remove it, as Backend.AI does.
+		if trashed, terr := vol.Trash(dv); terr == nil {
+			_ = vol.Purge(trashed)
+		}
+	}
+	return err
 }
 
 // mount answers the folder root's host path; the manager appends the

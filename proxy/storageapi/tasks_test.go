@@ -65,6 +65,13 @@ func TestBackgroundTasks(t *testing.T) {
 	if _, err := os.Stat(src); !os.IsNotExist(err) {
 		t.Error("the deleted folder is still in place after the answer")
 	}
+	// Its empty <aa>/<bb> layout parents go too; the quota scope stays.
+	if _, err := os.Stat(filepath.Dir(filepath.Dir(src))); !os.IsNotExist(err) {
+		t.Errorf("empty layout parents left: %v", err)
+	}
+	if _, err := os.Stat(filepath.Dir(filepath.Dir(filepath.Dir(src)))); err != nil {
+		t.Errorf("the quota scope went with the folder: %v", err)
+	}
 	want = []any{"vfolder_deletion_success", vfidA}
 	eventually(t, "the deletion event", func() bool {
 		return slices.ContainsFunc(e.events.events(), func(ev []any) bool { return slices.Equal(ev, want) })
