@@ -11,12 +11,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/storage-agent/storage-agent/proxy/storage"
 	"github.com/storage-agent/storage-agent/proxy/xfertoken"
@@ -58,9 +60,40 @@ func New(o Options) *Server {
 	mux.HandleFunc("OPTIONS /upload", s.tus(s.uploadOptions))
 	mux.HandleFunc("HEAD /upload", s.tus(s.uploadHead))
 	mux.HandleFunc("PATCH /upload", s.tus(s.uploadPatch))
-	s.handler = mux
+	s.handler = s.logRequests(mux)
 	return s
 }
+
+// logRequests logs one line per request: never the query, which holds
+// the token, nor any header or body.
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(sw, r)
+		s.log.Info("client API", "method", r.Method, "path", r.URL.Path, "status", sw.status,
+			"duration", time.Since(start), "remote", r.RemoteAddr)
+	})
+}
+
+// statusWriter remembers the status a handler sent. It keeps ReadFrom, so
+// http.ServeContent still reaches sendfile through it.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) ReadFrom(r io.Reader) (int64, error) {
+	return io.Copy(w.ResponseWriter, r)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // Handler returns the client API.
 func (s *Server) Handler() http.Handler { return s.handler }
