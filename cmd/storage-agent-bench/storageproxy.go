@@ -17,7 +17,7 @@ import (
 )
 
 // benchStorageProxy measures the Backend.AI storage-proxy routes (issue
-// 13): the client API's download against nginx over TLS and its tus
+// 13): the client API's download against nginx (TLS and plain HTTP), its tus
 // upload against sftp put, a 10,000-file clone against cp -a, and the
 // listing and usage of a 100,000-file folder against ls -l and du + find.
 func benchStorageProxy(ctx context.Context, e *env, r *report) error {
@@ -65,13 +65,38 @@ func (e *env) managerJSON(method, path string, body, out any) error {
 	return json.Unmarshal(b, out)
 }
 
+// benchProxyDownload downloads the big file from the client API against
+// nginx: over TLS from this daemon, and over plain HTTP (sendfile on both
+// sides) from a second daemon serving the same volume with ssl-enabled =
+// false.
 func benchProxyDownload(ctx context.Context, e *env, ca, vfid string, r *report) error {
+	if err := proxyDownloadRounds(ctx, e, ca, vfid, r); err != nil {
+		return err
+	}
+	plainVar := filepath.Join(e.dir, "agent-plain")
+	cmd, banner, err := e.launchAgent(ctx, plainVar, "agent-plain.log", "--agent.id", "storage-agent-plain",
+		"--api.client.ssl-enabled", "false", "--volume.local.path", filepath.Join(e.agentVar, "volumes", "local"))
+	if err != nil {
+		return err
+	}
+	defer func() { _ = cmd.Process.Signal(os.Interrupt); _ = cmd.Wait() }()
+	plain := *e
+	plain.mgrURL, plain.clientURL = banner["manager-api"], banner["client-api"]
+	if plain.secret, err = readSecret(plainVar); err != nil {
+		return err
+	}
+	return proxyDownloadRounds(ctx, &plain, "", vfid, r)
+}
+
+// proxyDownloadRounds alternates curl downloads of the big file from e's
+// client API and from nginx on the same scheme (TLS when ca is set).
+func proxyDownloadRounds(ctx context.Context, e *env, ca, vfid string, r *report) error {
 	var tok struct{ Token string }
 	if err := e.managerJSON("POST", "/folder/file/download", map[string]any{"volume": "local", "vfid": vfid,
 		"relpath": "big.bin", "archive": false, "unmanaged_path": nil}, &tok); err != nil {
 		return err
 	}
-	ngx, nginxURL, err := e.startNginx(ctx)
+	ngx, nginxURL, err := e.startNginx(ctx, ca != "")
 	if err != nil {
 		return err
 	}
@@ -92,7 +117,11 @@ func benchProxyDownload(ctx context.Context, e *env, ca, vfid string, r *report)
 		}
 		fmt.Fprintf(os.Stderr, "  round %d client API %s, nginx %s\n", i+1, ours[i].Round(time.Millisecond), ref[i].Round(time.Millisecond))
 	}
-	r.throughput("client API download vs nginx", e.o.bigSize, ours, ref, 0.9)
+	if ca != "" {
+		r.throughput("client API TLS download vs nginx", e.o.bigSize, ours, ref, 0.9)
+	} else {
+		r.throughput("client API HTTP download vs nginx", e.o.bigSize, ours, ref, 1.0)
+	}
 	return nil
 }
 

@@ -83,7 +83,10 @@ func (e *env) webLogin() (*webBench, error) {
 
 // curlGet downloads url to /dev/null with curl over HTTP/1.1.
 func curlGet(ctx context.Context, ca, url string, hdr ...string) (time.Duration, error) {
-	args := []string{"-sSf", "--http1.1", "--cacert", ca, "-o", "/dev/null"}
+	args := []string{"-sSf", "--http1.1", "-o", "/dev/null"}
+	if ca != "" { // "" for plain HTTP
+		args = append(args, "--cacert", ca)
+	}
 	for _, h := range hdr {
 		args = append(args, "-H", h)
 	}
@@ -96,7 +99,7 @@ func curlGet(ctx context.Context, ca, url string, hdr ...string) (time.Duration,
 }
 
 func benchWebDownload(ctx context.Context, e *env, w *webBench, r *report) error {
-	ngx, url, err := e.startNginx(ctx)
+	ngx, url, err := e.startNginx(ctx, true)
 	if err != nil {
 		return err
 	}
@@ -126,9 +129,9 @@ func benchWebDownload(ctx context.Context, e *env, w *webBench, r *report) error
 	return nil
 }
 
-// startNginx serves the benchmark folder over TLS (the daemon's own
-// certificate) on a free loopback port.
-func (e *env) startNginx(ctx context.Context) (*exec.Cmd, string, error) {
+// startNginx serves the benchmark folder on a free loopback port, over
+// TLS (the daemon's own certificate) or plain HTTP.
+func (e *env) startNginx(ctx context.Context, withTLS bool) (*exec.Cmd, string, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, "", err
@@ -136,6 +139,12 @@ func (e *env) startNginx(ctx context.Context) (*exec.Cmd, string, error) {
 	dir := filepath.Join(e.dir, "nginx")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, "", err
+	}
+	tlsConf, scheme := "", "http"
+	if withTLS {
+		tlsConf = fmt.Sprintf(" ssl;\n    ssl_certificate %[1]s/cert.pem; ssl_certificate_key %[1]s/key.pem;\n    ssl_protocols TLSv1.2 TLSv1.3",
+			filepath.Join(e.agentVar, "webfs"))
+		scheme = "https"
 	}
 	conf := fmt.Sprintf(`daemon off; master_process off; worker_processes 1; user root;
 error_log %[1]s/error.log; pid %[1]s/nginx.pid;
@@ -145,13 +154,11 @@ http {
   client_body_temp_path %[1]s/body; proxy_temp_path %[1]s/proxy; fastcgi_temp_path %[1]s/fcgi;
   uwsgi_temp_path %[1]s/uwsgi; scgi_temp_path %[1]s/scgi;
   server {
-    listen 127.0.0.1:%[2]s ssl;
-    ssl_certificate %[3]s/cert.pem; ssl_certificate_key %[3]s/key.pem;
-    ssl_protocols TLSv1.2 TLSv1.3;
-    root %[4]s;
+    listen 127.0.0.1:%[2]s%[4]s;
+    root %[3]s;
   }
 }
-`, dir, port, filepath.Join(e.agentVar, "webfs"), e.agentDir)
+`, dir, port, e.agentDir, tlsConf)
 	cf := filepath.Join(dir, "nginx.conf")
 	if err := os.WriteFile(cf, []byte(conf), 0o644); err != nil {
 		return nil, "", err
@@ -164,7 +171,7 @@ http {
 		cmd.Process.Kill()
 		return nil, "", err
 	}
-	return cmd, "https://127.0.0.1:" + port, nil
+	return cmd, scheme + "://127.0.0.1:" + port, nil
 }
 
 // tusUpload uploads the big file with tus in 10 MiB chunks.
