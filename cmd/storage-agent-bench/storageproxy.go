@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -24,15 +22,10 @@ func benchStorageProxy(ctx context.Context, e *env, r *report) error {
 	if err := placeBig(e); err != nil {
 		return err
 	}
-	ca := filepath.Join(e.agentVar, "webfs", "cert.pem") // the client API's certificate too
-	pem, err := os.ReadFile(ca)
+	ca, hc, err := e.agentHTTPClient()
 	if err != nil {
 		return err
 	}
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(pem)
-	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool},
-		WriteBufferSize: 256 << 10, ReadBufferSize: 256 << 10}}
 	vfid := "user:" + uuidOf("user:bench") + "/" + uuidOf("bench/data")
 	for _, step := range []func() error{
 		func() error { return benchProxyDownload(ctx, e, ca, vfid, r) },

@@ -58,15 +58,11 @@ func (e *env) webLogin() (*webBench, error) {
 	if err := json.Unmarshal(body, &s); err != nil {
 		return nil, err
 	}
-	ca := filepath.Join(e.agentVar, "webfs", "cert.pem")
-	pem, err := os.ReadFile(ca)
+	ca, hc, err := e.agentHTTPClient()
 	if err != nil {
 		return nil, err
 	}
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(pem)
-	w := &webBench{base: e.webURL, ca: ca, hc: &http.Client{Transport: &http.Transport{
-		TLSClientConfig: &tls.Config{RootCAs: pool}, WriteBufferSize: 256 << 10, ReadBufferSize: 256 << 10}}}
+	w := &webBench{base: e.webURL, ca: ca, hc: hc}
 	resp, err := w.hc.Post(w.base+"/api/login", "application/json",
 		strings.NewReader(`{"username":"`+s.ID+`","password":"`+s.Token+`"}`))
 	if err != nil {
@@ -79,6 +75,21 @@ func (e *env) webLogin() (*webBench, error) {
 	}
 	w.token = string(tok)
 	return w, nil
+}
+
+// agentHTTPClient is an HTTPS client that trusts the daemon's generated
+// certificate (webfs and the client API share it), with big buffers;
+// ca is the certificate's file, for curl.
+func (e *env) agentHTTPClient() (ca string, hc *http.Client, err error) {
+	ca = filepath.Join(e.agentVar, "webfs", "cert.pem")
+	pem, err := os.ReadFile(ca)
+	if err != nil {
+		return "", nil, err
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pem)
+	return ca, &http.Client{Transport: &http.Transport{
+		TLSClientConfig: &tls.Config{RootCAs: pool}, WriteBufferSize: 256 << 10, ReadBufferSize: 256 << 10}}, nil
 }
 
 // curlGet downloads url to /dev/null with curl over HTTP/1.1.
