@@ -166,3 +166,38 @@ func TestClientAPIOwnCertificate(t *testing.T) {
 		t.Fatalf("client API serves serial %q, want 6021", got)
 	}
 }
+
+// TestEventsJSONFormat: with event-format = "json" the manager of
+// Backend.AI main reads payload fields: the deletion on the stream and the
+// task's end cached under bgtask.<id>.
+func TestEventsJSONFormat(t *testing.T) {
+	sock, rdb := redistest.Start(t, 4)
+	d := startDaemon(t, "--redis.addr", sock, "--redis.event-format", "json")
+	vfid, _ := d.folder("sp-json", "data")
+	var task struct {
+		BgtaskID string `json:"bgtask_id"`
+	}
+	if code, _, b := d.api("POST", "/folder/delete", map[string]any{"volume": "local", "vfid": vfid}, &task); code != 202 {
+		t.Fatalf("folder/delete: %d %s", code, b)
+	}
+	want := `{"vfid":"user:` + uuidFrom("user:sp-json") + "/" + strings.ReplaceAll(uuidFrom("sp-json/data"), "-", "") + `"}`
+	ctx := context.Background()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		entries, _ := rdb.XRange(ctx, "events", "-", "+").Result()
+		cached, _ := rdb.Get(ctx, "bgtask."+task.BgtaskID).Result()
+		if len(entries) == 1 && cached != "" {
+			if v := entries[0].Values; v["name"] != "vfolder_deletion_success" || v["payload"] != want {
+				t.Errorf("stream entry %v, want payload %s", v, want)
+			}
+			var env map[string]string
+			if err := json.Unmarshal([]byte(cached), &env); err != nil || env["name"] != "bgtask_done" ||
+				env["payload"] != `{"task_id":"`+task.BgtaskID+`","message":null}` {
+				t.Errorf("cached bgtask event %q: %v", cached, err)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("events: stream %v, cache %q; daemon log:\n%s", entries, cached, d.log.String())
+		}
+	}
+}
