@@ -48,9 +48,14 @@ type Options struct {
 
 // API serves the storage routes. Immutable after New.
 type API struct {
-	o   Options
-	log *slog.Logger
+	o          Options
+	log        *slog.Logger
+	retryDelay time.Duration // before the first event retry; doubles
 }
+
+// eventAttempts bounds how often a vfolder event is tried (1+2+4+8 s of
+// waiting at the default delay).
+const eventAttempts = 5
 
 // New returns the API.
 func New(o Options) *API {
@@ -64,7 +69,7 @@ func New(o Options) *API {
 	if o.BeforeDelete == nil {
 		o.BeforeDelete = func(context.Context, string, storage.VFID) {}
 	}
-	return &API{o: o, log: log}
+	return &API{o: o, log: log, retryDelay: time.Second}
 }
 
 // Register adds the routes to r, which must already check the manager

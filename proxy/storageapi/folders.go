@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -125,14 +126,27 @@ func (a *API) ResumePurges() {
 	}
 }
 
-// anycast sends a vfolder event; a bus error is logged, since the task's
-// own outcome stands either way.
+// anycast sends a vfolder event, retrying a few times: without it the
+// manager shows the folder as "delete-ongoing" or "cloning" for good. A
+// bus that stays down is logged; the task's own outcome stands.
 func (a *API) anycast(ctx context.Context, ev events.Event) {
 	if a.o.Events == nil {
 		return
 	}
-	if err := a.o.Events.Anycast(context.WithoutCancel(ctx), ev); err != nil {
-		a.log.Warn("cannot send event", "event", ev.Name, "err", err)
+	ctx = context.WithoutCancel(ctx)
+	delay := a.retryDelay
+	for attempt := 1; ; attempt++ {
+		err := a.o.Events.Anycast(ctx, ev)
+		if err == nil {
+			return
+		}
+		if attempt == eventAttempts {
+			a.log.Error("cannot send event; the manager will not hear of it", "event", ev.Name, "err", err)
+			return
+		}
+		a.log.Warn("cannot send event, retrying", "event", ev.Name, "err", err, "in", delay)
+		time.Sleep(delay)
+		delay *= 2
 	}
 }
 

@@ -3,6 +3,7 @@ package storageapi
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -42,15 +43,21 @@ type env struct {
 	deleted []string // vfids BeforeDelete saw
 }
 
-// recorder keeps anycast events (the Redis bus has its own tests).
+// recorder keeps anycast events (the Redis bus has its own tests); its
+// first failures calls fail, like a Redis that is briefly away.
 type recorder struct {
-	mu  sync.Mutex
-	got [][]any
+	mu       sync.Mutex
+	got      [][]any
+	failures int
 }
 
 func (r *recorder) Anycast(_ context.Context, ev events.Event) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.failures > 0 {
+		r.failures--
+		return errors.New("redis is away")
+	}
 	r.got = append(r.got, append([]any{ev.Name}, ev.Values()...))
 	return nil
 }
