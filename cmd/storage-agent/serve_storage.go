@@ -62,6 +62,8 @@ func newStorageProxy(ctx context.Context, cfg *config.Config, version string, lo
 	}
 	if bus == nil {
 		log.Warn("no [redis] addr: the manager will not hear when vfolder deletions and clones finish")
+	} else if err := bus.Ping(ctx); err != nil {
+		log.Warn("Redis does not answer yet; events are retried and sent once it does", "addr", r.Addr, "err", err)
 	}
 	tasks := bgtask.New(bus, log)
 	signer := xfertoken.NewSigner([]byte(secret), time.Duration(sp.SessionExpire))

@@ -54,7 +54,7 @@ type Bus struct {
 	source string
 }
 
-// New connects to Redis; an empty Addr returns a nil Bus.
+// New returns a bus on Redis at o.Addr; an empty Addr returns a nil Bus.
 func New(ctx context.Context, o Options) (*Bus, error) {
 	if o.Addr == "" {
 		return nil, nil
@@ -66,12 +66,21 @@ func New(ctx context.Context, o Options) (*Bus, error) {
 	if strings.HasPrefix(o.Addr, "/") {
 		network = "unix"
 	}
+	// The client connects on first use and reconnects by itself: a Redis
+	// that is down at start must not keep the agent from serving.
 	rdb := redis.NewClient(&redis.Options{Network: network, Addr: o.Addr, Password: o.Password, DB: o.DB})
-	if err := rdb.Ping(ctx).Err(); err != nil {
-		rdb.Close()
-		return nil, fmt.Errorf("events: redis %s: %w", o.Addr, err)
-	}
 	return &Bus{rdb: rdb, format: o.Format, source: o.Source}, nil
+}
+
+// Ping checks that Redis answers.
+func (b *Bus) Ping(ctx context.Context) error {
+	if b == nil {
+		return nil
+	}
+	if err := b.rdb.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("events: redis: %w", err)
+	}
+	return nil
 }
 
 // Close disconnects from Redis.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"path/filepath"
 	"testing"
 
 	"github.com/vmihailenco/msgpack/v5"
@@ -88,6 +89,20 @@ func TestWireFormats(t *testing.T) {
 				t.Errorf("cached %q, want the broadcast", cached)
 			}
 		})
+	}
+}
+
+// TestRedisDownAtStart: a bus whose Redis is not there yet still comes
+// up; Ping says so and publishing fails until Redis answers.
+func TestRedisDownAtStart(t *testing.T) {
+	ctx := context.Background()
+	bus, err := events.New(ctx, events.Options{Addr: filepath.Join(t.TempDir(), "none.sock"), Format: "json"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bus.Close()
+	if bus.Ping(ctx) == nil || bus.Anycast(ctx, events.VFolderDeletionSuccess("x")) == nil {
+		t.Fatal("a missing Redis answered")
 	}
 }
 
