@@ -16,6 +16,9 @@ type Config struct {
 	WebFS   WebFSConfig             `koanf:"webfs"`
 	Session SessionConfig           `koanf:"session"`
 	Volume  map[string]VolumeConfig `koanf:"volume"`
+	// StorageProxy and Redis make the agent Backend.AI's storage proxy.
+	StorageProxy StorageProxyConfig `koanf:"storage-proxy"`
+	Redis        RedisConfig        `koanf:"redis"`
 }
 
 // AgentConfig identifies the agent and says where it keeps its state.
@@ -28,6 +31,39 @@ type AgentConfig struct {
 // APIConfig holds the HTTP APIs the agent serves to the cluster.
 type APIConfig struct {
 	Manager ManagerAPIConfig `koanf:"manager"`
+	Client  ClientAPIConfig  `koanf:"client"`
+}
+
+// ClientAPIConfig configures the client-facing storage-proxy API, where
+// users redeem download and upload tokens.
+type ClientAPIConfig struct {
+	ServiceAddr HostPort `koanf:"service-addr"`
+	// SSLEnabled false serves plain HTTP (behind a TLS-terminating proxy).
+	SSLEnabled bool   `koanf:"ssl-enabled"`
+	SSLCert    string `koanf:"ssl-cert"`
+	SSLPrivKey string `koanf:"ssl-privkey"`
+}
+
+// StorageProxyConfig holds the keys of Backend.AI's storage-proxy.toml
+// that mean the same here.
+type StorageProxyConfig struct {
+	// Secret signs client-API tokens; never the manager's secret. Empty
+	// means "generate one and keep it under var-base-path".
+	Secret                      string   `koanf:"secret"`
+	SessionExpire               Duration `koanf:"session-expire"`
+	MaxUploadSize               ByteSize `koanf:"max-upload-size"`
+	ScandirLimit                int      `koanf:"scandir-limit"`
+	AllowAutoQuotaScopeCreation bool     `koanf:"allow-auto-quota-scope-creation"`
+}
+
+// RedisConfig reaches Backend.AI's event bus; an empty Addr disables events.
+type RedisConfig struct {
+	// Addr is "host:port" or a unix socket path.
+	Addr     string `koanf:"addr"`
+	Password string `koanf:"password"`
+	DB       int    `koanf:"db"`
+	// EventFormat is "msgpack" (Backend.AI up to 26.8.x) or "json" (main).
+	EventFormat string `koanf:"event-format"`
 }
 
 // ManagerAPIConfig configures the manager-facing API.
@@ -118,9 +154,17 @@ func Default() *Config {
 			PublicHost:  "127.0.0.1",
 			VarBasePath: varBasePath,
 		},
-		API: APIConfig{Manager: ManagerAPIConfig{
-			ServiceAddr: HostPort{Host: "127.0.0.1", Port: 6022},
-		}},
+		API: APIConfig{
+			Manager: ManagerAPIConfig{ServiceAddr: HostPort{Host: "127.0.0.1", Port: 6022}},
+			Client:  ClientAPIConfig{ServiceAddr: HostPort{Host: "0.0.0.0", Port: 6021}, SSLEnabled: true},
+		},
+		StorageProxy: StorageProxyConfig{
+			SessionExpire:               Duration(24 * time.Hour),
+			MaxUploadSize:               100 * gib,
+			ScandirLimit:                1000,
+			AllowAutoQuotaScopeCreation: true,
+		},
+		Redis: RedisConfig{DB: 4, EventFormat: "msgpack"},
 		SFTP:  SFTPConfig{ServiceAddr: HostPort{Host: "0.0.0.0", Port: 2022}, Ciphers: DefaultCiphers},
 		WebFS: WebFSConfig{ServiceAddr: HostPort{Host: "0.0.0.0", Port: 8443}},
 		Session: SessionConfig{

@@ -22,8 +22,10 @@ const mask = "********"
 func (c *Config) Masked() *Config {
 	m := *c
 	m.Volume = maps.Clone(c.Volume)
-	if m.API.Manager.Secret != "" {
-		m.API.Manager.Secret = mask
+	for _, secret := range []*string{&m.API.Manager.Secret, &m.StorageProxy.Secret, &m.Redis.Password} {
+		if *secret != "" {
+			*secret = mask
+		}
 	}
 	return &m
 }
@@ -117,6 +119,8 @@ func tomlValue(v reflect.Value) (string, error) {
 	switch v.Kind() {
 	case reflect.String:
 		return tomlString(v.String()), nil
+	case reflect.Bool:
+		return strconv.FormatBool(v.Bool()), nil
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		return strconv.FormatInt(v.Int(), 10), nil
 	case reflect.Float32, reflect.Float64:

@@ -192,6 +192,19 @@ func convert(t reflect.Type, v any) (any, error) {
 	}
 	out := reflect.New(t).Elem()
 	switch t.Kind() {
+	case reflect.Bool:
+		switch x := v.(type) {
+		case bool:
+			out.SetBool(x)
+		case string:
+			b, err := strconv.ParseBool(strings.TrimSpace(x))
+			if err != nil {
+				return nil, fmt.Errorf("%q is not true or false", x)
+			}
+			out.SetBool(b)
+		default:
+			return nil, want()
+		}
 	case reflect.String:
 		s, ok := v.(string)
 		if !ok {
@@ -251,6 +264,8 @@ func describe(t reflect.Type) string {
 		return `a duration such as "30m"`
 	case t.Kind() == reflect.String:
 		return "a string"
+	case t.Kind() == reflect.Bool:
+		return "true or false"
 	case t.Kind() == reflect.Float32 || t.Kind() == reflect.Float64:
 		return "a number"
 	default:
@@ -302,6 +317,8 @@ func encode(v reflect.Value) any {
 		return m
 	case reflect.String:
 		return v.String()
+	case reflect.Bool:
+		return v.Bool()
 	case reflect.Float32, reflect.Float64:
 		return v.Float()
 	default:

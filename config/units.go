@@ -37,9 +37,16 @@ func (d Duration) String() string {
 func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
 
 // UnmarshalText implements encoding.TextUnmarshaler with time.ParseDuration
-// syntax ("90s", "30m", "1h30m").
+// syntax ("90s", "30m", "1h30m"), plus whole days ("1d") as Backend.AI's
+// storage-proxy.toml writes session-expire.
 func (d *Duration) UnmarshalText(text []byte) error {
 	s := strings.TrimSpace(string(text))
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		if n, err := strconv.ParseUint(days, 10, 16); err == nil {
+			*d = Duration(time.Duration(n) * 24 * time.Hour)
+			return nil
+		}
+	}
 	v, err := time.ParseDuration(s)
 	if err != nil {
 		// time's own message repeats the input and names no valid form.

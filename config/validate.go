@@ -49,6 +49,16 @@ func (c *Config) Validate() error {
 	check((c.WebFS.SSLCert == "") == (c.WebFS.SSLPrivKey == ""), "webfs.ssl-cert",
 		"ssl-cert and ssl-privkey must be set together (or both left empty for a generated certificate)")
 
+	check((c.API.Client.SSLCert == "") == (c.API.Client.SSLPrivKey == ""), "api.client.ssl-cert",
+		"ssl-cert and ssl-privkey must be set together (or both left empty for a generated certificate)")
+	sp := c.StorageProxy
+	check(sp.SessionExpire > 0, "storage-proxy.session-expire", "must be positive, got %s", sp.SessionExpire)
+	check(sp.MaxUploadSize > 0, "storage-proxy.max-upload-size", "must be positive, got %s", sp.MaxUploadSize)
+	check(sp.ScandirLimit >= 1, "storage-proxy.scandir-limit", "must be at least 1, got %d", sp.ScandirLimit)
+	check(c.Redis.EventFormat == "msgpack" || c.Redis.EventFormat == "json", "redis.event-format",
+		`must be "msgpack" or "json", got %q`, c.Redis.EventFormat)
+	check(c.Redis.DB >= 0, "redis.db", "must not be negative, got %d", c.Redis.DB)
+
 	s := c.Session
 	check(s.MaxSessions >= 1, "session.max-sessions", "must be at least 1, got %d", s.MaxSessions)
 	check(s.MaxSessionsPerUser >= 1, "session.max-sessions-per-user", "must be at least 1, got %d", s.MaxSessionsPerUser)
@@ -96,6 +106,7 @@ func (c *Config) listeners() []listener {
 		{"api.manager.service-addr", c.API.Manager.ServiceAddr},
 		{"sftp.service-addr", c.SFTP.ServiceAddr},
 		{"webfs.service-addr", c.WebFS.ServiceAddr},
+		{"api.client.service-addr", c.API.Client.ServiceAddr},
 	}
 }
 

@@ -29,13 +29,19 @@ func (s *Service) routes() http.Handler {
 	r.NoRoute(func(c *gin.Context) { abortProblem(c, fmt.Errorf("%w: no route %s", ErrNotFound, c.Request.URL.Path)) })
 	r.NoMethod(func(c *gin.Context) { abortProblem(c, fmt.Errorf("%w: %s", errMethodNotAllowed, c.Request.Method)) })
 
-	// Liveness needs no secret, so probes need not hold one.
-	r.GET("/health", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	// Status and probes need no secret, as in Backend.AI's storage proxy,
+	// so probes need not hold one.
+	alive := func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) }
+	r.GET("/health", alive)
+	r.GET("/livez", alive)
+	r.GET("/readyz", alive)
+	r.GET("/", s.handleStatus)
+	r.GET("/status", s.handleStatus)
 
 	a := r.Group("/", s.authenticate)
-	a.GET("/status", s.handleStatus)
-	a.GET("/volumes", s.handleVolumes)
-	a.POST("/folder/create", s.handleCreateFolder)
+	if s.storage != nil {
+		s.storage.Register(a)
+	}
 	a.POST("/sessions", s.handleOpen)
 	a.GET("/sessions", s.handleList)
 	a.GET("/sessions/:id", s.handleGet)
@@ -87,10 +93,12 @@ func (s *Service) logRequests(c *gin.Context) {
 
 func (s *Service) handleStatus(c *gin.Context) {
 	c.JSON(http.StatusOK, StatusInfo{
-		Status:   "ok",
-		AgentID:  s.cfg.Agent.ID,
-		Version:  s.version,
-		Sessions: s.slots.slots(),
-		Sandbox:  s.walls,
+		Status:       "ok",
+		Type:         "manager-facing",
+		StorageProxy: s.version,
+		AgentID:      s.cfg.Agent.ID,
+		Version:      s.version,
+		Sessions:     s.slots.slots(),
+		Sandbox:      s.walls,
 	})
 }

@@ -10,18 +10,21 @@ import (
 	"golang.org/x/crypto/ssh"
 )
 
-func TestHealthNeedsNoSecret(t *testing.T) {
+func TestProbesNeedNoSecret(t *testing.T) {
 	svc, _ := newFakeService(t, testConfig(t))
-	rec := call(t, svc.Handler(), "GET", "/health", nil, "")
-	if rec.Code != http.StatusOK || strings.TrimSpace(rec.Body.String()) != `{"status":"ok"}` {
-		t.Fatalf("GET /health = %d %s", rec.Code, rec.Body)
+	for _, path := range []string{"/health", "/livez", "/readyz"} {
+		rec := call(t, svc.Handler(), "GET", path, nil, "")
+		if rec.Code != http.StatusOK || strings.TrimSpace(rec.Body.String()) != `{"status":"ok"}` {
+			t.Fatalf("GET %s = %d %s", path, rec.Code, rec.Body)
+		}
 	}
 }
 
 func TestAuthRequired(t *testing.T) {
 	svc, _ := newFakeService(t, testConfig(t))
 	routes := []struct{ method, path string }{
-		{"GET", "/status"}, {"GET", "/volumes"}, {"POST", "/folder/create"},
+		{"GET", "/volumes"}, {"POST", "/folder/create"}, {"GET", "/folder/usage"}, {"POST", "/folder/file/list"},
+		{"GET", "/quota-scope"}, {"POST", "/folder/delete"}, {"POST", "/folder/file/download"},
 		{"POST", "/sessions"}, {"GET", "/sessions"}, {"GET", "/sessions/abc"}, {"DELETE", "/sessions/abc"},
 	}
 	for _, r := range routes {
@@ -44,11 +47,15 @@ func TestStatus(t *testing.T) {
 	cfg.Session.MaxSessions = 7
 	svc, _ := newFakeService(t, cfg)
 	call(t, svc.Handler(), "POST", "/sessions", openBody("alice"), testSecret)
-	rec := call(t, svc.Handler(), "GET", "/status", nil, testSecret)
-	got := decode[StatusInfo](t, rec)
-	want := StatusInfo{Status: "ok", AgentID: "agent-test", Version: "test", Sessions: SlotsInfo{Max: 7, Used: 1}}
-	if rec.Code != http.StatusOK || got != want {
-		t.Fatalf("GET /status = %d %+v, want %+v", rec.Code, got, want)
+	// Open, as in Backend.AI, with its keys beside ours; "/" is the same.
+	for _, path := range []string{"/status", "/"} {
+		rec := call(t, svc.Handler(), "GET", path, nil, "")
+		got := decode[StatusInfo](t, rec)
+		want := StatusInfo{Status: "ok", Type: "manager-facing", StorageProxy: "test", AgentID: "agent-test",
+			Version: "test", Sessions: SlotsInfo{Max: 7, Used: 1}}
+		if rec.Code != http.StatusOK || got != want {
+			t.Fatalf("GET %s = %d %+v, want %+v", path, rec.Code, got, want)
+		}
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -40,7 +41,10 @@ func (e *APIError) Error() string {
 // Is matches the sentinel error the server mapped to this answer.
 func (e *APIError) Is(target error) bool {
 	for _, k := range problemKinds {
-		if target == k.err && (e.Type == problemTypeBase+k.slug || e.Type == "" && e.Status == k.status) {
+		// A typed answer matches its sentinel's parents too (a missing
+		// vfolder is ErrNotFound); an untyped one only by status.
+		if e.Type == problemTypeBase+k.slug && errors.Is(k.err, target) ||
+			e.Type == "" && e.Status == k.status && target == k.err {
 			return true
 		}
 	}

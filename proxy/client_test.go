@@ -101,3 +101,17 @@ func TestClientPlainErrors(t *testing.T) {
 		t.Error("plain 502 matches a sentinel")
 	}
 }
+
+// TestClientFolderNotFound: a missing vfolder is both ErrFolderNotFound
+// and ErrNotFound to the client, as on the server.
+func TestClientFolderNotFound(t *testing.T) {
+	svc, _ := newFakeService(t, testConfig(t))
+	srv := httptest.NewServer(svc.Handler())
+	t.Cleanup(srv.Close)
+	c := &Client{BaseURL: srv.URL, Secret: testSecret}
+	missing := "user:" + scopeUUID + "/ffffffff-2222-4333-8444-555555555555"
+	_, err := c.OpenSession(t.Context(), OpenRequest{User: "bob", Mounts: []MountRequest{{Volume: "local", VFID: missing, Name: "d"}}})
+	if !errors.Is(err, ErrFolderNotFound) || !errors.Is(err, ErrNotFound) || errors.Is(err, ErrSessionNotFound) {
+		t.Fatalf("open on a missing folder: %v", err)
+	}
+}

@@ -3,6 +3,8 @@ package proxy
 import (
 	"errors"
 	"fmt"
+
+	"github.com/storage-agent/storage-agent/proxy/storage"
 )
 
 // Sentinel errors of the package. Errors returned by Service, Session and
@@ -35,9 +37,9 @@ var (
 	// ErrTokenRedeemed means a single-use login token was already used.
 	ErrTokenRedeemed = errors.New("login token already used")
 	// ErrVolumeUnavailable means a volume's directory is gone or is no
-	// longer the filesystem it was at start (unmounted): nothing is
-	// written into it until the daemon is restarted on the right one.
-	ErrVolumeUnavailable = errors.New("volume unavailable")
+	// longer the filesystem it was at start (unmounted); it is the storage
+	// package's sentinel, so both APIs answer it alike.
+	ErrVolumeUnavailable = storage.ErrVolumeUnavailable
 	// ErrTokenExpired means a token was valid but its time is up.
 	ErrTokenExpired = errors.New("token expired")
 	// ErrWorkerStart means the sandbox could not start the session's worker.

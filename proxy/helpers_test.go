@@ -13,9 +13,14 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/storage-agent/storage-agent/config"
 	"github.com/storage-agent/storage-agent/isolation"
+	"github.com/storage-agent/storage-agent/proxy/bgtask"
+	"github.com/storage-agent/storage-agent/proxy/storage"
+	"github.com/storage-agent/storage-agent/proxy/storageapi"
+	"github.com/storage-agent/storage-agent/proxy/xfertoken"
 )
 
 const (
@@ -143,12 +148,30 @@ func newFakeService(t *testing.T, cfg *config.Config) (*Service, *fakeSandbox) {
 
 func newService(t *testing.T, cfg *config.Config, sb Sandbox) *Service {
 	t.Helper()
-	svc, err := New(t.Context(), Options{Config: cfg, Sandbox: sb, Version: "test", TokenKey: testKey})
+	svc, err := New(t.Context(), Options{Config: cfg, Sandbox: sb, Version: "test", TokenKey: testKey, Storage: testStorage(t, cfg)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { svc.Close(context.Background()) })
 	return svc
+}
+
+// testStorage is the real storage-proxy API over cfg's volumes, as the
+// daemon registers it.
+func testStorage(t *testing.T, cfg *config.Config) StorageRoutes {
+	t.Helper()
+	vols := map[string]*storage.Volume{}
+	for name, v := range cfg.Volume {
+		vol, err := storage.NewVolume(name, v.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vols[name] = vol
+	}
+	tasks := bgtask.New(nil, nil)
+	t.Cleanup(func() { tasks.Close(context.Background()) })
+	return storageapi.New(storageapi.Options{Volumes: vols, Tasks: tasks, ScandirLimit: 1000, AutoScope: true,
+		UID: cfg.Session.UID, GID: cfg.Session.GID, Signer: xfertoken.NewSigner(testKey, time.Hour)})
 }
 
 // realSandbox is the real isolation.Manager (tests run as root).
@@ -209,7 +232,7 @@ func problemOf(t *testing.T, rec *httptest.ResponseRecorder) Problem {
 	if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil {
 		t.Fatalf("problem body %q: %v", rec.Body, err)
 	}
-	if p.Status != rec.Code || !strings.HasPrefix(p.Type, problemTypeBase) || p.Title == "" {
+	if p.Status != rec.Code || !strings.HasPrefix(p.Type, problemTypeBase) || p.Title == "" || strings.Count(p.ErrorCode, "_") < 2 {
 		t.Errorf("bad problem %+v for status %d", p, rec.Code)
 	}
 	return p

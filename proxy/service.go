@@ -7,8 +7,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
+
+	"github.com/gin-gonic/gin"
 
 	"github.com/storage-agent/storage-agent/config"
 	"github.com/storage-agent/storage-agent/isolation"
@@ -31,6 +34,14 @@ type Options struct {
 	Walls isolation.Walls
 	// TokenKey signs session tokens (HS256). Caller loads it with LoadOrCreateKey.
 	TokenKey []byte
+	// Storage adds the storage-proxy routes behind the manager secret;
+	// nil serves sessions only.
+	Storage StorageRoutes
+}
+
+// StorageRoutes registers routes; *storageapi.API is one.
+type StorageRoutes interface {
+	Register(r gin.IRoutes)
 }
 
 // minKeyLen is HS256's key size: shorter keys weaken the MAC.
@@ -47,6 +58,7 @@ type Service struct {
 	signer    tokenSigner
 	secretSum [sha256.Size]byte
 	volumes   map[string]volume
+	storage   StorageRoutes
 	handler   http.Handler
 
 	slots    *admission
@@ -90,6 +102,7 @@ func New(ctx context.Context, opts Options) (*Service, error) {
 		signer:    tokenSigner{key: append([]byte(nil), opts.TokenKey...), agentID: cfg.Agent.ID},
 		secretSum: sha256.Sum256([]byte(cfg.API.Manager.Secret)),
 		volumes:   make(map[string]volume, len(cfg.Volume)),
+		storage:   opts.Storage,
 		slots:     newAdmission(cfg.Session.MaxSessions),
 		sessions:  make(map[string]*Session),
 	}
@@ -174,6 +187,27 @@ func (s *Service) get(id string) (*Session, error) {
 		return nil, fmt.Errorf("%w: %q", ErrSessionNotFound, id)
 	}
 	return sess, nil
+}
+
+// CloseSessionsMounting closes every open session that mounts vfid on
+// volume and returns how many it closed; it returns once they are closed.
+// Deleting a vfolder calls it first, so no session keeps writing into a
+// folder that is gone.
+func (s *Service) CloseSessionsMounting(volume, vfid string) int {
+	want, err := parseVFID(vfid)
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for _, sess := range s.list() {
+		if slices.ContainsFunc(sess.mounts, func(m MountInfo) bool {
+			return m.Volume == volume && m.VFID == want.String()
+		}) {
+			sess.close("vfolder deleted")
+			n++
+		}
+	}
+	return n
 }
 
 // list returns the open sessions.

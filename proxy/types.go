@@ -86,10 +86,13 @@ type SessionList struct {
 
 // StatusInfo is the body of GET /status.
 type StatusInfo struct {
-	Status   string    `json:"status"`
-	AgentID  string    `json:"agent_id"`
-	Version  string    `json:"version"`
-	Sessions SlotsInfo `json:"sessions"`
+	Status string `json:"status"`
+	// Type and StorageProxy are the keys Backend.AI's storage proxy answers.
+	Type         string    `json:"type"`
+	StorageProxy string    `json:"storage-proxy"`
+	AgentID      string    `json:"agent_id"`
+	Version      string    `json:"version"`
+	Sessions     SlotsInfo `json:"sessions"`
 	// Sandbox says which kernel-dependent walls surround sessions here.
 	Sandbox isolation.Walls `json:"sandbox"`
 }

@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -83,73 +82,5 @@ func TestFolderDirRefusesSymlinkedParent(t *testing.T) {
 	svc, _ := newFakeService(t, cfg)
 	if _, err := svc.volumes["local"].folderDir(v); err == nil {
 		t.Fatal("folderDir followed a symlinked scope directory")
-	}
-	if _, err := svc.volumes["local"].createFolder(v, 1000, 1000, 0o755); err == nil {
-		t.Fatal("createFolder went through a symlinked scope directory")
-	}
-}
-
-func TestCreateFolder(t *testing.T) {
-	cfg := testConfig(t)
-	cfg.Session.UID, cfg.Session.GID = 1234, 2345
-	svc, _ := newFakeService(t, cfg)
-	h := svc.Handler()
-	vfid := "user:" + scopeUUID + "/" + "44444444-4444-4444-8444-444444444444"
-
-	mode := 0o750
-	for range 2 { // the second create finds it and succeeds
-		rec := call(t, h, "POST", "/folder/create", map[string]any{"volume": "local", "vfid": vfid, "mode": mode, "options": map[string]any{"quota": nil}}, testSecret)
-		if rec.Code != http.StatusNoContent {
-			t.Fatalf("create: %d %s", rec.Code, rec.Body)
-		}
-	}
-	fi, err := os.Stat(folderPath(t, cfg, "local", vfid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	uid, gid := ownerOf(fi)
-	if !fi.IsDir() || fi.Mode().Perm() != 0o750 || uid != 1234 || gid != 2345 {
-		t.Errorf("folder mode %v owner %d:%d", fi.Mode(), uid, gid)
-	}
-	parent, _ := os.Stat(filepath.Dir(folderPath(t, cfg, "local", vfid)))
-	if uid, _ := ownerOf(parent); uid != os.Geteuid() {
-		t.Errorf("layout parent owned by %d, want the daemon", uid)
-	}
-	// A session can now mount it.
-	body := openBody("alice")
-	body["mounts"] = []map[string]any{{"volume": "local", "vfid": vfid, "name": "new"}}
-	mustOpen(t, svc, body)
-
-	bad := []struct {
-		body   string
-		status int
-	}{
-		{`{"volume":"local","vfid":"user:x/y"}`, 400},
-		{`{"volume":"local","vfid":"` + vfid + `","mode":512}`, 400},
-		{`{"volume":"local","vfid":"` + vfid + `","mode":-1}`, 400},
-		{`{"volume":"local","vfid":"` + vfid + `","extra":1}`, 400},
-		{`{"volume":"nope","vfid":"` + vfid + `"}`, 404},
-		{`{"volume":"local","vfid":"` + vfid + `"} {}`, 400},
-	}
-	for _, b := range bad {
-		if rec := call(t, h, "POST", "/folder/create", b.body, testSecret); rec.Code != b.status {
-			t.Errorf("%s: %d %s, want %d", b.body, rec.Code, rec.Body, b.status)
-		} else {
-			problemOf(t, rec)
-		}
-	}
-}
-
-func TestVolumes(t *testing.T) {
-	cfg := testConfig(t)
-	cfg.Volume["b-vol"] = cfg.Volume["local"]
-	svc, _ := newFakeService(t, cfg)
-	got := decode[VolumeList](t, call(t, svc.Handler(), "GET", "/volumes", nil, testSecret))
-	if len(got.Volumes) != 2 || got.Volumes[0].Name != "b-vol" || got.Volumes[1].Name != "local" {
-		t.Fatalf("volumes %+v", got)
-	}
-	v := got.Volumes[1]
-	if v.Backend != "vfs" || v.Path != cfg.Volume["local"].Path || v.FSPrefix != "." || len(v.Capabilities) != 1 || v.Capabilities[0] != "vfolder" {
-		t.Errorf("volume %+v", v)
 	}
 }

@@ -39,6 +39,7 @@ type env struct {
 	session   string   // id of the benchmark session
 	agentDir  string   // host path of the session's folder
 	webURL    string   // https://host:port of the daemon's webfs
+	clientURL string   // https://host:port of the storage proxy's client API
 	keep      bool     // keep the work dir (and the daemon's log) after a failure
 	ramDir    string   // a tmpfs directory for client-side downloads
 	fs        *freshFS // mounted on dir, or nil
@@ -184,53 +185,23 @@ func waitPort(addr string) error {
 
 // bannerLine matches the daemon's listener lines: name, then the URL
 // clients use, then where it is bound.
-var bannerLine = regexp.MustCompile(`^(manager-api|sftp|webfs):\s+(\S+)`)
+var bannerLine = regexp.MustCompile(`^(manager-api|sftp|webfs|client-api):\s+(\S+)`)
 
 // startAgent runs our daemon on loopback with room for the session tests.
 func (e *env) startAgent(ctx context.Context) error {
 	e.agentVar = filepath.Join(e.dir, "agent")
 	max := fmt.Sprint(e.o.sessions + 16)
-	e.agent = exec.CommandContext(ctx, e.o.agent,
-		"--agent.var-base-path", e.agentVar,
-		"--api.manager.service-addr.port", "0",
-		"--sftp.service-addr.host", "127.0.0.1", "--sftp.service-addr.port", "0",
-		"--webfs.service-addr.port", "0",
-		"--session.max-sessions", max, "--session.max-sessions-per-user", max,
-		"serve")
-	logFile, err := os.Create(filepath.Join(e.dir, "agent.log"))
+	cmd, banner, err := e.launchAgent(ctx, e.agentVar, "agent.log",
+		"--session.max-sessions", max, "--session.max-sessions-per-user", max)
 	if err != nil {
 		return err
 	}
-	e.agent.Stderr = logFile // the daemon logs every request; keep the report readable
-	out, err := e.agent.StdoutPipe()
-	if err != nil {
+	e.agent = cmd
+	e.mgrURL, e.webURL, e.clientURL = banner["manager-api"], banner["webfs"], banner["client-api"]
+	e.agentPort = banner["sftp"][strings.LastIndex(banner["sftp"], ":")+1:]
+	if e.secret, err = readSecret(e.agentVar); err != nil {
 		return err
 	}
-	if err := e.agent.Start(); err != nil {
-		return err
-	}
-	sc := bufio.NewScanner(out)
-	for sc.Scan() && (e.mgrURL == "" || e.agentPort == "" || e.webURL == "") {
-		if m := bannerLine.FindStringSubmatch(sc.Text()); m != nil {
-			switch m[1] {
-			case "manager-api":
-				e.mgrURL = m[2]
-			case "webfs":
-				e.webURL = m[2]
-			default:
-				e.agentPort = m[2][strings.LastIndex(m[2], ":")+1:]
-			}
-		}
-	}
-	go io.Copy(io.Discard, out)
-	if e.mgrURL == "" || e.agentPort == "" {
-		return fmt.Errorf("storage-agent did not start")
-	}
-	secret, err := os.ReadFile(filepath.Join(e.agentVar, "manager.secret"))
-	if err != nil {
-		return err
-	}
-	e.secret = strings.TrimSpace(string(secret))
 	vfid, hostPath, err := e.createFolder("bench", "data")
 	if err != nil {
 		return err
@@ -242,6 +213,54 @@ func (e *env) startAgent(ctx context.Context) error {
 	}
 	e.session = id
 	return nil
+}
+
+// launchAgent starts a daemon with its state in varDir, its log in the
+// work dir's logName, every listener on a free loopback port and extra
+// flags, and returns the addresses its banner printed.
+func (e *env) launchAgent(ctx context.Context, varDir, logName string, extra ...string) (*exec.Cmd, map[string]string, error) {
+	args := append([]string{
+		"--agent.var-base-path", varDir,
+		"--api.manager.service-addr.port", "0",
+		"--sftp.service-addr.host", "127.0.0.1", "--sftp.service-addr.port", "0",
+		"--webfs.service-addr.port", "0",
+		"--api.client.service-addr.host", "127.0.0.1", "--api.client.service-addr.port", "0",
+		// The listing benchmark lists all of its 100,000 entries.
+		"--storage-proxy.scandir-limit", "1000000",
+	}, extra...)
+	cmd := exec.CommandContext(ctx, e.o.agent, append(args, "serve")...)
+	logFile, err := os.Create(filepath.Join(e.dir, logName))
+	if err != nil {
+		return nil, nil, err
+	}
+	cmd.Stderr = logFile // the daemon logs every request; keep the report readable
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, nil, err
+	}
+	banner := map[string]string{}
+	sc := bufio.NewScanner(out)
+	for len(banner) < 4 && sc.Scan() {
+		if m := bannerLine.FindStringSubmatch(sc.Text()); m != nil {
+			banner[m[1]] = m[2]
+		}
+	}
+	go io.Copy(io.Discard, out)
+	if len(banner) < 4 {
+		cmd.Process.Kill()
+		cmd.Wait()
+		return nil, nil, fmt.Errorf("storage-agent did not start (see %s)", filepath.Join(e.dir, logName))
+	}
+	return cmd, banner, nil
+}
+
+// readSecret reads the manager secret a daemon generated in varDir.
+func readSecret(varDir string) (string, error) {
+	b, err := os.ReadFile(filepath.Join(varDir, "manager.secret"))
+	return strings.TrimSpace(string(b)), err
 }
 
 // createFolder makes a vfolder through the manager API.

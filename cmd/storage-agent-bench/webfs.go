@@ -58,15 +58,11 @@ func (e *env) webLogin() (*webBench, error) {
 	if err := json.Unmarshal(body, &s); err != nil {
 		return nil, err
 	}
-	ca := filepath.Join(e.agentVar, "webfs", "cert.pem")
-	pem, err := os.ReadFile(ca)
+	ca, hc, err := e.agentHTTPClient()
 	if err != nil {
 		return nil, err
 	}
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(pem)
-	w := &webBench{base: e.webURL, ca: ca, hc: &http.Client{Transport: &http.Transport{
-		TLSClientConfig: &tls.Config{RootCAs: pool}, WriteBufferSize: 256 << 10, ReadBufferSize: 256 << 10}}}
+	w := &webBench{base: e.webURL, ca: ca, hc: hc}
 	resp, err := w.hc.Post(w.base+"/api/login", "application/json",
 		strings.NewReader(`{"username":"`+s.ID+`","password":"`+s.Token+`"}`))
 	if err != nil {
@@ -81,9 +77,27 @@ func (e *env) webLogin() (*webBench, error) {
 	return w, nil
 }
 
+// agentHTTPClient is an HTTPS client that trusts the daemon's generated
+// certificate (webfs and the client API share it), with big buffers;
+// ca is the certificate's file, for curl.
+func (e *env) agentHTTPClient() (ca string, hc *http.Client, err error) {
+	ca = filepath.Join(e.agentVar, "webfs", "cert.pem")
+	pem, err := os.ReadFile(ca)
+	if err != nil {
+		return "", nil, err
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pem)
+	return ca, &http.Client{Transport: &http.Transport{
+		TLSClientConfig: &tls.Config{RootCAs: pool}, WriteBufferSize: 256 << 10, ReadBufferSize: 256 << 10}}, nil
+}
+
 // curlGet downloads url to /dev/null with curl over HTTP/1.1.
 func curlGet(ctx context.Context, ca, url string, hdr ...string) (time.Duration, error) {
-	args := []string{"-sSf", "--http1.1", "--cacert", ca, "-o", "/dev/null"}
+	args := []string{"-sSf", "--http1.1", "-o", "/dev/null"}
+	if ca != "" { // "" for plain HTTP
+		args = append(args, "--cacert", ca)
+	}
 	for _, h := range hdr {
 		args = append(args, "-H", h)
 	}
@@ -96,7 +110,7 @@ func curlGet(ctx context.Context, ca, url string, hdr ...string) (time.Duration,
 }
 
 func benchWebDownload(ctx context.Context, e *env, w *webBench, r *report) error {
-	ngx, url, err := e.startNginx(ctx)
+	ngx, url, err := e.startNginx(ctx, true)
 	if err != nil {
 		return err
 	}
@@ -126,9 +140,9 @@ func benchWebDownload(ctx context.Context, e *env, w *webBench, r *report) error
 	return nil
 }
 
-// startNginx serves the benchmark folder over TLS (the daemon's own
-// certificate) on a free loopback port.
-func (e *env) startNginx(ctx context.Context) (*exec.Cmd, string, error) {
+// startNginx serves the benchmark folder on a free loopback port, over
+// TLS (the daemon's own certificate) or plain HTTP.
+func (e *env) startNginx(ctx context.Context, withTLS bool) (*exec.Cmd, string, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, "", err
@@ -136,6 +150,12 @@ func (e *env) startNginx(ctx context.Context) (*exec.Cmd, string, error) {
 	dir := filepath.Join(e.dir, "nginx")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, "", err
+	}
+	tlsConf, scheme := "", "http"
+	if withTLS {
+		tlsConf = fmt.Sprintf(" ssl;\n    ssl_certificate %[1]s/cert.pem; ssl_certificate_key %[1]s/key.pem;\n    ssl_protocols TLSv1.2 TLSv1.3",
+			filepath.Join(e.agentVar, "webfs"))
+		scheme = "https"
 	}
 	conf := fmt.Sprintf(`daemon off; master_process off; worker_processes 1; user root;
 error_log %[1]s/error.log; pid %[1]s/nginx.pid;
@@ -145,13 +165,11 @@ http {
   client_body_temp_path %[1]s/body; proxy_temp_path %[1]s/proxy; fastcgi_temp_path %[1]s/fcgi;
   uwsgi_temp_path %[1]s/uwsgi; scgi_temp_path %[1]s/scgi;
   server {
-    listen 127.0.0.1:%[2]s ssl;
-    ssl_certificate %[3]s/cert.pem; ssl_certificate_key %[3]s/key.pem;
-    ssl_protocols TLSv1.2 TLSv1.3;
-    root %[4]s;
+    listen 127.0.0.1:%[2]s%[4]s;
+    root %[3]s;
   }
 }
-`, dir, port, filepath.Join(e.agentVar, "webfs"), e.agentDir)
+`, dir, port, e.agentDir, tlsConf)
 	cf := filepath.Join(dir, "nginx.conf")
 	if err := os.WriteFile(cf, []byte(conf), 0o644); err != nil {
 		return nil, "", err
@@ -164,7 +182,7 @@ http {
 		cmd.Process.Kill()
 		return nil, "", err
 	}
-	return cmd, "https://127.0.0.1:" + port, nil
+	return cmd, scheme + "://127.0.0.1:" + port, nil
 }
 
 // tusUpload uploads the big file with tus in 10 MiB chunks.
@@ -206,13 +224,20 @@ func (w *webBench) tusUpload(src, dst string) error {
 }
 
 func benchWebUpload(ctx context.Context, e *env, w *webBench, r *report) error {
+	return tusAgainstSFTPPut(ctx, e, r, "webfs tus upload 1 GiB vs sftp", "tus.bin",
+		func() error { return w.tusUpload(e.bigFile, "/data/tus.bin") })
+}
+
+// tusAgainstSFTPPut alternates up (a tus upload of the big file into
+// ours, named file) with OpenSSH's sftp put of the same file.
+func tusAgainstSFTPPut(ctx context.Context, e *env, r *report, name, file string, up func() error) error {
 	_, ref := e.targets()
 	var ours, refs []time.Duration
 	for i := 0; i < e.o.rounds; i++ {
 		e.settle()
-		os.Remove(filepath.Join(e.agentDir, "tus.bin"))
+		os.Remove(filepath.Join(e.agentDir, file))
 		start := time.Now()
-		if err := w.tusUpload(e.bigFile, "/data/tus.bin"); err != nil {
+		if err := up(); err != nil {
 			return err
 		}
 		ours = append(ours, time.Since(start))
@@ -225,24 +250,14 @@ func benchWebUpload(ctx context.Context, e *env, w *webBench, r *report) error {
 		refs = append(refs, d)
 		fmt.Fprintf(os.Stderr, "  round %d tus %s, sftp put %s\n", i+1, ours[i].Round(time.Millisecond), d.Round(time.Millisecond))
 	}
-	r.throughput("webfs tus upload 1 GiB vs sftp", e.o.bigSize, ours, refs, 1.0)
+	r.throughput(name, e.o.bigSize, ours, refs, 1.0)
 	return nil
 }
 
 func benchWebListing(ctx context.Context, e *env, w *webBench, r *report) error {
-	const n = 100_000
-	dir := filepath.Join(e.agentDir, "many")
-	if _, err := os.Stat(filepath.Join(dir, fmt.Sprintf("f%06d", n-1))); err != nil {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return err
-		}
-		for i := range n {
-			f, err := os.Create(filepath.Join(dir, fmt.Sprintf("f%06d", i)))
-			if err != nil {
-				return err
-			}
-			f.Close()
-		}
+	dir, err := makeMany(e)
+	if err != nil {
+		return err
 	}
 	var ours, ref []time.Duration
 	for i := 0; i < e.o.rounds; i++ {
@@ -273,6 +288,28 @@ func benchWebListing(ctx context.Context, e *env, w *webBench, r *report) error 
 		"webfs listing 100,000 files", mo.Round(time.Millisecond), mr.Round(time.Millisecond), mo.Seconds()/mr.Seconds(), peakRSS(e.agent.Process.Pid)),
 		mo <= 3*mr)
 	return nil
+}
+
+// manyFiles is the size of the listing benchmarks' folder.
+const manyFiles = 100_000
+
+// makeMany fills <bench folder>/many with manyFiles empty files, once.
+func makeMany(e *env) (string, error) {
+	dir := filepath.Join(e.agentDir, "many")
+	if _, err := os.Stat(filepath.Join(dir, fmt.Sprintf("f%06d", manyFiles-1))); err == nil {
+		return dir, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	for i := range manyFiles {
+		f, err := os.Create(filepath.Join(dir, fmt.Sprintf("f%06d", i)))
+		if err != nil {
+			return "", err
+		}
+		f.Close()
+	}
+	return dir, nil
 }
 
 // peakRSS reads a process's peak resident memory (VmHWM).

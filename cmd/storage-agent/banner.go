@@ -17,8 +17,8 @@ import (
 
 // printBanner tells the operator where everything is and how to open a
 // first session. Each listener gets one line in one style: "name: URL
-// clients use, then where it is bound"; tests read the manager-api, sftp
-// and webfs lines.
+// clients use, then where it is bound"; tests read the manager-api, sftp,
+// webfs and client-api lines.
 func printBanner(w io.Writer, cfg *config.Config, secretNote string, hostKeys []ssh.PublicKey, hint string) {
 	public := func(scheme string, port int) string {
 		return scheme + "://" + net.JoinHostPort(cfg.Agent.PublicHost, strconv.Itoa(port))
@@ -29,6 +29,11 @@ func printBanner(w io.Writer, cfg *config.Config, secretNote string, hostKeys []
 	fmt.Fprintf(w, "manager-api:  http://%s  bound to %s (plain HTTP: keep it on a private network)\n", reachable(mgr).String(), mgr.String())
 	fmt.Fprintf(w, "sftp:         %s  bound to %s\n", public("sftp", cfg.SFTP.ServiceAddr.Port), cfg.SFTP.ServiceAddr.String())
 	fmt.Fprintf(w, "webfs:        %s  bound to %s\n", public("https", cfg.WebFS.ServiceAddr.Port), cfg.WebFS.ServiceAddr.String())
+	clientScheme := "https"
+	if !cfg.API.Client.SSLEnabled {
+		clientScheme = "http"
+	}
+	fmt.Fprintf(w, "client-api:   %s  bound to %s\n", public(clientScheme, cfg.API.Client.ServiceAddr.Port), cfg.API.Client.ServiceAddr.String())
 	fmt.Fprintf(w, "secret:       %s\n", secretNote)
 	for i, k := range hostKeys {
 		label := "host keys:"

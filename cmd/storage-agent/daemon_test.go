@@ -77,10 +77,12 @@ type daemon struct {
 	sftp     string // host:port
 	sftpPort string
 	webURL   string // https://host:port of webfs
-	secret   string
-	log      *syncBuffer
-	out      *syncBuffer // stdout: the banner
-	exited   chan struct{}
+	// clientURL is the storage proxy's client API.
+	clientURL string
+	secret    string
+	log       *syncBuffer
+	out       *syncBuffer // stdout: the banner
+	exited    chan struct{}
 }
 
 // startDaemon starts a daemon on free ports with its own var dir; extra
@@ -108,13 +110,15 @@ func newDaemon(t *testing.T, extra ...string) *daemon {
 		"--sftp.service-addr.host", "127.0.0.1",
 		"--sftp.service-addr.port", "0",
 		"--webfs.service-addr.port", "0",
+		"--api.client.service-addr.host", "127.0.0.1",
+		"--api.client.service-addr.port", "0",
 	}, extra...)
 	return d
 }
 
 // bannerLine matches the banner's listener lines: name, then the URL
 // clients use.
-var bannerLine = regexp.MustCompile(`^(manager-api|sftp|webfs):\s+(\S+)`)
+var bannerLine = regexp.MustCompile(`^(manager-api|sftp|webfs|client-api):\s+(\S+)`)
 
 func (d *daemon) start() {
 	t := d.t
@@ -151,8 +155,10 @@ func (d *daemon) start() {
 					d.sftpPort = m[2][strings.LastIndex(m[2], ":")+1:]
 				case "webfs":
 					d.webURL = m[2]
+				case "client-api":
+					d.clientURL = m[2]
 				}
-				if n++; n == 3 {
+				if n++; n == 4 {
 					close(found)
 				}
 			}

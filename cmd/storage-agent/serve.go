@@ -64,10 +64,16 @@ func serve(ctx context.Context, cfg *config.Config, inv invocation, stdout, stde
 		return err
 	}
 	defer webLn.Close()
+	cliLn, err := listen("api.client.service-addr", eff.API.Client.ServiceAddr)
+	if err != nil {
+		return err
+	}
+	defer cliLn.Close()
 	// Port 0 means "any free port" (tests); sessions must advertise the real one.
 	eff.API.Manager.ServiceAddr.Port = mgrLn.Addr().(*net.TCPAddr).Port
 	eff.SFTP.ServiceAddr.Port = sshLn.Addr().(*net.TCPAddr).Port
 	eff.WebFS.ServiceAddr.Port = webLn.Addr().(*net.TCPAddr).Port
+	eff.API.Client.ServiceAddr.Port = cliLn.Addr().(*net.TCPAddr).Port
 
 	for name, v := range cfg.Volume {
 		if !cfg.IsBuiltinVolume(name) {
@@ -97,7 +103,15 @@ func serve(ctx context.Context, cfg *config.Config, inv invocation, stdout, stde
 	}
 	defer sandbox.Close()
 
-	svc, err := proxy.New(ctx, proxy.Options{Config: &eff, Sandbox: sandbox, Logger: log, Version: version, TokenKey: tokenKey, Walls: sandbox.Walls()})
+	// Deleting a vfolder closes the sessions that mount it (README).
+	var svc *proxy.Service
+	sp, err := newStorageProxy(ctx, &eff, version, log, func(volume, vfid string) int { return svc.CloseSessionsMounting(volume, vfid) })
+	if err != nil {
+		return err
+	}
+	defer sp.close(context.WithoutCancel(ctx), log)
+	svc, err = proxy.New(ctx, proxy.Options{Config: &eff, Sandbox: sandbox, Logger: log, Version: version,
+		TokenKey: tokenKey, Storage: sp.api, Walls: sandbox.Walls()})
 	if err != nil {
 		return err
 	}
@@ -130,8 +144,9 @@ func serve(ctx context.Context, cfg *config.Config, inv invocation, stdout, stde
 	stopReload := reloadOnHUP(web, log)
 	defer stopReload()
 	httpSrv := &http.Server{Handler: svc.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-	errc := make(chan error, 3)
+	errc := make(chan error, 4)
 	go func() { errc <- httpSrv.Serve(mgrLn) }()
+	go func() { errc <- sp.serveClient(serveCtx, cliLn, eff.API.Client, web.TLSConfig(), log) }()
 	go func() { errc <- ssh.Serve(serveCtx, sshLn) }()
 	go func() { errc <- web.Serve(serveCtx, webLn) }()
 
@@ -165,13 +180,22 @@ func listen(key string, addr config.HostPort) (net.Listener, error) {
 		return ln, nil
 	}
 	hint := "change " + key + ".port (or .host)"
-	if errors.Is(err, syscall.EADDRINUSE) && addr.Port == backendAIStorageProxyPort {
-		hint += fmt.Sprintf("; Backend.AI's storage-proxy serves its manager API on port %d: storage-agent replaces it, so stop the storage-proxy on this node, or pick another port and tell the manager",
-			backendAIStorageProxyPort)
+	if api := backendAIStorageProxyAPI(addr.Port); api != "" && errors.Is(err, syscall.EADDRINUSE) {
+		hint += fmt.Sprintf("; Backend.AI's storage-proxy serves its %s API on port %d: storage-agent replaces it, so stop the storage-proxy on this node, or pick another port and tell the manager",
+			api, addr.Port)
 	}
 	return nil, fmt.Errorf("%s: cannot listen on %s: %w; %s", key, addr, err, hint)
 }
 
-// backendAIStorageProxyPort is where Backend.AI's own storage-proxy listens
-// for the manager, and our default: the likeliest clash on a node.
-const backendAIStorageProxyPort = 6022
+// backendAIStorageProxyAPI names the API Backend.AI's own storage-proxy
+// serves on port by default ("" for none): our defaults too, so the
+// likeliest clashes on a node.
+func backendAIStorageProxyAPI(port int) string {
+	switch port {
+	case 6022:
+		return "manager"
+	case 6021:
+		return "client"
+	}
+	return ""
+}

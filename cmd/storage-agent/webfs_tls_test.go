@@ -40,22 +40,11 @@ func TestWebFSTLS(t *testing.T) {
 	}
 
 	// A new certificate on disk, then SIGHUP.
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(4242), NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, DNSNames: []string{"localhost"}}
-	der, _ := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	kder, _ := x509.MarshalPKCS8PrivateKey(key)
-	os.WriteFile(filepath.Join(d.varDir, "webfs", "key.pem"), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}), 0o600)
-	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
+	writeTestCert(t, certFile, filepath.Join(d.varDir, "webfs", "key.pem"), 4242)
 	d.cmd.Process.Signal(syscall.SIGHUP)
 	var serial string
 	for range 50 {
-		c, err := tls.Dial("tcp", addr, &tls.Config{InsecureSkipVerify: true})
-		if err == nil {
-			serial = c.ConnectionState().PeerCertificates[0].SerialNumber.String()
-			c.Close()
-		}
-		if serial == "4242" {
+		if serial = servedSerial(addr); serial == "4242" {
 			break
 		}
 		time.Sleep(50 * time.Millisecond)
@@ -64,4 +53,31 @@ func TestWebFSTLS(t *testing.T) {
 		t.Fatalf("after SIGHUP the daemon serves serial %s", serial)
 	}
 	old.expect(200, "GET", "/health", nil, nil) // the kept-alive connection still works
+}
+
+// writeTestCert writes a self-signed certificate for localhost and
+// 127.0.0.1 with serial, and its key.
+func writeTestCert(t *testing.T, certFile, keyFile string, serial int64) {
+	t.Helper()
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(serial), NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, DNSNames: []string{"localhost"}}
+	der, _ := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	kder, _ := x509.MarshalPKCS8PrivateKey(key)
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// servedSerial is the serial of the certificate served at addr, "" if none.
+func servedSerial(addr string) string {
+	c, err := tls.Dial("tcp", addr, &tls.Config{InsecureSkipVerify: true})
+	if err != nil {
+		return ""
+	}
+	defer c.Close()
+	return c.ConnectionState().PeerCertificates[0].SerialNumber.String()
 }
