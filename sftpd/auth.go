@@ -24,8 +24,11 @@ const (
 // credentials for (a client may switch usernames between attempts).
 const maxCandidates = 8
 
-// tokenPrompt is the single keyboard-interactive question.
-const tokenPrompt = "Session token: "
+// tokenPrompt is the single keyboard-interactive question. It ends like
+// OpenSSH's own ("Password: "; the OpenSSH client puts "(<id>@<host>) " in
+// front itself), because the tools scripts use to answer it match that:
+// sshpass looks for "assword", lftp for a prompt ending in "password:".
+const tokenPrompt = "Password: "
 
 // authState holds one connection's authentication. x/crypto runs all auth
 // callbacks on the handshake goroutine, one at a time, so it needs no lock.

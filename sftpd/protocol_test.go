@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"net"
 	"sync"
 	"testing"
 	"time"
@@ -117,6 +118,56 @@ func TestKeyboardInteractivePrompt(t *testing.T) {
 	if len(questions) != 1 || questions[0] != tokenPrompt || echos[0] {
 		t.Errorf("questions %q, echos %v; want one %q without echo", questions, echos, tokenPrompt)
 	}
+}
+
+// TestUnansweredPromptIsCutAtTheDeadline: a client that never answers the
+// keyboard-interactive question is disconnected by the login deadline.
+func TestUnansweredPromptIsCutAtTheDeadline(t *testing.T) {
+	t.Parallel()
+	s := newTestSession(t, "sess-mute")
+	ts := startServer(t, Options{HandshakeTimeout: time.Second}, s)
+	raw, err := net.Dial("tcp", ts.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn := &eofConn{Conn: raw, eof: make(chan struct{})}
+	asked, release := make(chan struct{}), make(chan struct{})
+	defer close(release)
+	go ssh.NewClientConn(conn, ts.addr, &ssh.ClientConfig{
+		User: s.id, HostKeyCallback: ssh.InsecureIgnoreHostKey(),
+		Auth: []ssh.AuthMethod{ssh.KeyboardInteractive(func(_, _ string, q []string, _ []bool) ([]string, error) {
+			close(asked)
+			<-release // a user who walked away from the prompt
+			return nil, errors.New("gone")
+		})},
+	})
+	select {
+	case <-asked:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the prompt never came")
+	}
+	start := time.Now()
+	select {
+	case <-conn.eof:
+	case <-time.After(5 * time.Second):
+		t.Fatal("a client that never answers the prompt was not disconnected")
+	}
+	t.Logf("cut %s after the prompt", time.Since(start).Round(time.Millisecond))
+}
+
+// eofConn closes eof once a read from the server fails (it hung up).
+type eofConn struct {
+	net.Conn
+	eof  chan struct{}
+	once sync.Once
+}
+
+func (c *eofConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if err != nil {
+		c.once.Do(func() { close(c.eof) })
+	}
+	return n, err
 }
 
 // TestFailedLoginsSlowedDown checks that a source is delayed after its free

@@ -293,3 +293,40 @@ func processAlive(pid int) bool {
 	fields := strings.Fields(string(b))
 	return len(fields) > 2 && fields[2] != "Z"
 }
+
+// TestScriptedPasswordClients: the tools scripts use to type a password,
+// sshpass and lftp, log in with the session token in OpenSSH's default
+// authentication order (keyboard-interactive first): our prompt ends as
+// OpenSSH's does, so they recognize it.
+func TestScriptedPasswordClients(t *testing.T) {
+	d := shared(t)
+	vfid, host := d.folder("scripted-user", "data")
+	if err := os.WriteFile(filepath.Join(host, "hello.txt"), []byte("hello\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := d.openSession("scripted-user", []map[string]any{mount(vfid, "data")}, nil)
+	opts := []string{"-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
+		"-o", "PubkeyAuthentication=no"}
+	requireTool(t, "sftp")
+	requireTool(t, "ssh")
+
+	out, errOut, err := runClient(t, time.Minute, nil, "ls -1 /data\n", "sshpass",
+		append([]string{"-p", s.Token, "sftp", "-o", "BatchMode=no", "-P", d.sftpPort, "-b", "-"},
+			append(opts, s.ID+"@127.0.0.1")...)...)
+	if err != nil || !strings.Contains(out, "hello.txt") {
+		t.Fatalf("sshpass sftp: %v\n%s%s", err, out, errOut)
+	}
+	out, errOut, err = runClient(t, time.Minute, nil, "", "sshpass",
+		append(append([]string{"-p", s.Token, "ssh", "-p", d.sftpPort}, opts...), s.ID+"@127.0.0.1", "sha256sum /data/hello.txt")...)
+	if err != nil || !strings.Contains(out, "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03") {
+		t.Fatalf("sshpass ssh sha256sum: %v\n%s%s", err, out, errOut)
+	}
+	connect := "ssh -a -x " + strings.Join(opts, " ")
+	out, errOut, err = runClient(t, time.Minute, nil, "", "lftp",
+		"-u", s.ID+","+s.Token,
+		"-e", "set sftp:connect-program '"+connect+"'; set net:max-retries 1; cls -1 /data; bye",
+		"sftp://127.0.0.1:"+d.sftpPort)
+	if err != nil || !strings.Contains(out, "hello.txt") {
+		t.Fatalf("lftp: %v\n%s%s", err, out, errOut)
+	}
+}
