@@ -30,15 +30,19 @@ func verdict(ok bool) string {
 	return "BELOW TARGET"
 }
 
-// throughput records a side-by-side transfer: medians in MB/s and the
-// ratio ours/reference against the target ratio.
-func (r *report) throughput(name string, size int64, ours, ref []time.Duration, target float64) {
-	mo, mr := median(ours), median(ref)
+// throughput records a side-by-side transfer: medians in MB/s, the ratio
+// ours/reference against the target ratio, and each server's median CPU
+// seconds per GiB moved (the figure that holds on a noisy VM).
+func (r *report) throughput(name string, size int64, ours, ref []sample, target float64) {
+	mo, mr := median(walls(ours)), median(walls(ref))
 	rateO := float64(size) / mo.Seconds() / 1e6
 	rateR := float64(size) / mr.Seconds() / 1e6
 	ratio := rateO / rateR
-	r.lines = append(r.lines, fmt.Sprintf("%-30s storage-agent %7.1f MB/s   reference %7.1f MB/s   ratio %.2fx (target >= %.2fx, %d rounds) %s",
-		name, rateO, rateR, ratio, target, len(ours), verdict(ratio >= target)))
+	gib := float64(size) / (1 << 30)
+	cpuO, cpuR := median(cpus(ours)).Seconds()/gib, median(cpus(ref)).Seconds()/gib
+	r.lines = append(r.lines, fmt.Sprintf("%-34s storage-agent %7.1f MB/s   reference %7.1f MB/s   ratio %.2fx (target >= %.2fx, %d rounds) %s\n"+
+		"%-34s   server CPU s/GiB: storage-agent %.2f, reference %.2f",
+		name, rateO, rateR, ratio, target, len(ours), verdict(ratio >= target), "", cpuO, cpuR))
 }
 
 // latency records a median latency against a ceiling.

@@ -127,10 +127,11 @@ func benchTree(ctx context.Context, e *env, r *report) error {
 	if err != nil {
 		return err
 	}
-	mo, mr := median(ours), median(ref)
+	mo, mr := median(walls(ours)), median(walls(ref))
 	ratio := mr.Seconds() / mo.Seconds()
-	r.line(fmt.Sprintf("%-30s storage-agent %7s   reference %7s   speed ratio %.2fx (target >= 1.00x, %d rounds)",
-		"rsync no-op resync 10k files", mo.Round(time.Millisecond), mr.Round(time.Millisecond), ratio, len(ours)), ratio >= 1.0)
+	r.line(fmt.Sprintf("%-34s storage-agent %7s   reference %7s   speed ratio %.2fx (target >= 1.00x, %d rounds; server CPU %s vs %s)",
+		"rsync no-op resync 10k files", mo.Round(time.Millisecond), mr.Round(time.Millisecond), ratio, len(ours),
+		median(cpus(ours)).Round(time.Millisecond), median(cpus(ref)).Round(time.Millisecond)), ratio >= 1.0)
 	return nil
 }
 

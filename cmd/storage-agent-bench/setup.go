@@ -43,6 +43,7 @@ type env struct {
 	keep      bool     // keep the work dir (and the daemon's log) after a failure
 	ramDir    string   // a tmpfs directory for client-side downloads
 	fs        *freshFS // mounted on dir, or nil
+	cpu       *cpuMeter
 }
 
 func setup(ctx context.Context, o options) (*env, error) {
@@ -54,7 +55,7 @@ func setup(ctx context.Context, o options) (*env, error) {
 			return nil, err
 		}
 	}
-	e := &env{o: o, dir: dir}
+	e := &env{o: o, dir: dir, cpu: newCPUMeter()}
 	var err error
 	if o.workDir == "" && os.Geteuid() == 0 {
 		if e.fs, err = newFreshFS(dir); err != nil {
@@ -168,6 +169,7 @@ LogLevel ERROR
 	if err := e.sshd.Start(); err != nil {
 		return err
 	}
+	e.cpu.adopt(sideRef, e.sshd.Process.Pid)
 	return waitPort("127.0.0.1:" + e.sshdPort)
 }
 
@@ -241,6 +243,7 @@ func (e *env) launchAgent(ctx context.Context, varDir, logName string, extra ...
 	if err := cmd.Start(); err != nil {
 		return nil, nil, err
 	}
+	e.cpu.adopt(sideOurs, cmd.Process.Pid)
 	banner := map[string]string{}
 	sc := bufio.NewScanner(out)
 	for len(banner) < 4 && sc.Scan() {
@@ -334,6 +337,7 @@ func (e *env) close() {
 	if e.ramDir != "" {
 		os.RemoveAll(e.ramDir)
 	}
+	e.cpu.close()
 	switch {
 	case e.keep: // the daemon's log stays where the failure message says
 	case e.fs != nil:

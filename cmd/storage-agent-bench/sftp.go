@@ -78,7 +78,7 @@ func (e *env) targets() (ours, ref target) {
 
 // alternate runs fn for both targets, rounds times, swapping who goes first
 // each round so neither always enjoys a warmer cache.
-func alternate(ctx context.Context, e *env, fn func(target) (time.Duration, error)) (ours, ref []time.Duration, err error) {
+func alternate(ctx context.Context, e *env, fn func(target) (time.Duration, error)) (ours, ref []sample, err error) {
 	a, b := e.targets()
 	for r := 0; r < e.o.rounds; r++ {
 		order := []target{a, b}
@@ -87,15 +87,19 @@ func alternate(ctx context.Context, e *env, fn func(target) (time.Duration, erro
 		}
 		for _, t := range order {
 			e.settle()
-			d, err := fn(t)
+			side := sideRef
+			if t.name == a.name {
+				side = sideOurs
+			}
+			s, err := e.cpu.measure(side, func() (time.Duration, error) { return fn(t) })
 			if err != nil {
 				return nil, nil, err
 			}
-			fmt.Fprintf(os.Stderr, "  round %d %-14s %s\n", r+1, t.name, d.Round(time.Millisecond))
-			if t.name == a.name {
-				ours = append(ours, d)
+			fmt.Fprintf(os.Stderr, "  round %d %-14s %s (server CPU %s)\n", r+1, t.name, s.wall.Round(time.Millisecond), s.cpu.Round(time.Millisecond))
+			if side == sideOurs {
+				ours = append(ours, s)
 			} else {
-				ref = append(ref, d)
+				ref = append(ref, s)
 			}
 		}
 	}

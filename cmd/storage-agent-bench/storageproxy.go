@@ -94,21 +94,21 @@ func proxyDownloadRounds(ctx context.Context, e *env, ca, vfid string, r *report
 		return err
 	}
 	defer func() { _ = ngx.Process.Kill(); _ = ngx.Wait() }()
-	var ours, ref []time.Duration
+	var ours, ref []sample
 	for i := 0; i < e.o.rounds; i++ {
 		for j := range 2 {
 			e.settle()
-			u, list := e.clientURL+"/download?token="+url.QueryEscape(tok.Token), &ours
+			side, u, list := sideOurs, e.clientURL+"/download?token="+url.QueryEscape(tok.Token), &ours
 			if (i+j)%2 == 1 {
-				u, list = nginxURL+"/big.bin", &ref
+				side, u, list = sideRef, nginxURL+"/big.bin", &ref
 			}
-			d, err := curlGet(ctx, ca, u)
+			s, err := e.cpu.measure(side, func() (time.Duration, error) { return curlGet(ctx, ca, u) })
 			if err != nil {
 				return err
 			}
-			*list = append(*list, d)
+			*list = append(*list, s)
 		}
-		fmt.Fprintf(os.Stderr, "  round %d client API %s, nginx %s\n", i+1, ours[i].Round(time.Millisecond), ref[i].Round(time.Millisecond))
+		fmt.Fprintf(os.Stderr, "  round %d client API %s, nginx %s\n", i+1, ours[i].wall.Round(time.Millisecond), ref[i].wall.Round(time.Millisecond))
 	}
 	if ca != "" {
 		r.throughput("client API TLS download vs nginx", e.o.bigSize, ours, ref, 0.9)

@@ -115,25 +115,26 @@ func benchWebDownload(ctx context.Context, e *env, w *webBench, r *report) error
 		return err
 	}
 	defer func() { _ = ngx.Process.Kill(); _ = ngx.Wait() }()
-	var ours, ref []time.Duration
+	var ours, ref []sample
 	for i := 0; i < e.o.rounds; i++ {
 		for j := range 2 {
 			e.settle()
-			if (i+j)%2 == 0 {
-				d, err := curlGet(ctx, w.ca, w.base+"/api/raw/data/big.bin", "X-Auth: "+w.token)
-				if err != nil {
-					return err
-				}
-				ours = append(ours, d)
-				fmt.Fprintf(os.Stderr, "  round %d %-14s %s\n", i+1, "storage-agent", d.Round(time.Millisecond))
-			} else {
-				d, err := curlGet(ctx, w.ca, url+"/big.bin")
-				if err != nil {
-					return err
-				}
-				ref = append(ref, d)
-				fmt.Fprintf(os.Stderr, "  round %d %-14s %s\n", i+1, "nginx", d.Round(time.Millisecond))
+			side, name, get := sideOurs, "storage-agent", func() (time.Duration, error) {
+				return curlGet(ctx, w.ca, w.base+"/api/raw/data/big.bin", "X-Auth: "+w.token)
 			}
+			if (i+j)%2 == 1 {
+				side, name, get = sideRef, "nginx", func() (time.Duration, error) { return curlGet(ctx, w.ca, url+"/big.bin") }
+			}
+			s, err := e.cpu.measure(side, get)
+			if err != nil {
+				return err
+			}
+			if side == sideOurs {
+				ours = append(ours, s)
+			} else {
+				ref = append(ref, s)
+			}
+			fmt.Fprintf(os.Stderr, "  round %d %-14s %s (server CPU %s)\n", i+1, name, s.wall.Round(time.Millisecond), s.cpu.Round(time.Millisecond))
 		}
 	}
 	r.throughput("webfs download 1 GiB vs nginx", e.o.bigSize, ours, ref, 0.9)
@@ -178,6 +179,7 @@ http {
 	if err := cmd.Start(); err != nil {
 		return nil, "", fmt.Errorf("nginx (apt-get install nginx-light): %w", err)
 	}
+	e.cpu.adopt(sideRef, cmd.Process.Pid)
 	if err := waitPort("127.0.0.1:" + port); err != nil {
 		cmd.Process.Kill()
 		return nil, "", err
@@ -232,23 +234,29 @@ func benchWebUpload(ctx context.Context, e *env, w *webBench, r *report) error {
 // ours, named file) with OpenSSH's sftp put of the same file.
 func tusAgainstSFTPPut(ctx context.Context, e *env, r *report, name, file string, up func() error) error {
 	_, ref := e.targets()
-	var ours, refs []time.Duration
+	var ours, refs []sample
 	for i := 0; i < e.o.rounds; i++ {
 		e.settle()
 		os.Remove(filepath.Join(e.agentDir, file))
-		start := time.Now()
-		if err := up(); err != nil {
+		o, err := e.cpu.measure(sideOurs, func() (time.Duration, error) {
+			start := time.Now()
+			err := up()
+			return time.Since(start), err
+		})
+		if err != nil {
 			return err
 		}
-		ours = append(ours, time.Since(start))
+		ours = append(ours, o)
 		e.settle()
 		os.Remove(filepath.Join(ref.host, "put.bin"))
-		d, err := e.sftpClient(ctx, ref.port, ref.login, "put "+e.bigFile+" "+ref.dir+"/put.bin\n")
+		d, err := e.cpu.measure(sideRef, func() (time.Duration, error) {
+			return e.sftpClient(ctx, ref.port, ref.login, "put "+e.bigFile+" "+ref.dir+"/put.bin\n")
+		})
 		if err != nil {
 			return err
 		}
 		refs = append(refs, d)
-		fmt.Fprintf(os.Stderr, "  round %d tus %s, sftp put %s\n", i+1, ours[i].Round(time.Millisecond), d.Round(time.Millisecond))
+		fmt.Fprintf(os.Stderr, "  round %d tus %s, sftp put %s\n", i+1, o.wall.Round(time.Millisecond), d.wall.Round(time.Millisecond))
 	}
 	r.throughput(name, e.o.bigSize, ours, refs, 1.0)
 	return nil

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// cpuacctRoot is the cgroup v1 cpuacct hierarchy.
+const cpuacctRoot = "/sys/fs/cgroup/cpuacct"
+
+// Which server a measurement is of.
+const (
+	sideOurs = "ours" // the storage-agent daemon and its workers
+	sideRef  = "ref"  // sshd (and every process it forks), nginx
+)
+
+// cpuMeter measures the CPU time each side's servers spend, by cgroup:
+// the bench puts every daemon it starts, sshd and nginx into a cgroup of
+// its side (what they fork inherits it), and storage-agent's workers and
+// the rsync processes they start live in the daemon's own cgroups under
+// /storage-agent. Reading cpuacct.usage before and after a transfer gives
+// the server's CPU seconds for it, whatever processes did the work.
+type cpuMeter struct {
+	dir string // this run's cgroup under cpuacctRoot; "" when not measurable
+}
+
+// newCPUMeter makes the run's cgroups; without cgroup v1 cpuacct (or root)
+// it returns a meter that measures nothing and says so in the report.
+func newCPUMeter() *cpuMeter {
+	dir := filepath.Join(cpuacctRoot, "sa-bench-"+strconv.Itoa(os.Getpid()))
+	for _, side := range []string{sideOurs, sideRef} {
+		if err := os.MkdirAll(filepath.Join(dir, side), 0o755); err != nil {
+			fmt.Fprintf(os.Stderr, "bench: no CPU accounting (%v)\n", err)
+			return &cpuMeter{}
+		}
+	}
+	return &cpuMeter{dir: dir}
+}
+
+// adopt moves pid (and so what it forks from now on) into side's cgroup.
+func (m *cpuMeter) adopt(side string, pid int) {
+	if m.dir == "" {
+		return
+	}
+	f := filepath.Join(m.dir, side, "cgroup.procs")
+	if err := os.WriteFile(f, []byte(strconv.Itoa(pid)), 0o644); err != nil {
+		fmt.Fprintf(os.Stderr, "bench: CPU accounting of pid %d: %v\n", pid, err)
+	}
+}
+
+// usage returns the CPU time side's servers have used so far.
+func (m *cpuMeter) usage(side string) time.Duration {
+	if m.dir == "" {
+		return 0
+	}
+	files := []string{filepath.Join(m.dir, side, "cpuacct.usage")}
+	if side == sideOurs {
+		files = append(files, filepath.Join(cpuacctRoot, "storage-agent", "cpuacct.usage"))
+	}
+	var total time.Duration
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue // no worker cgroup yet
+		}
+		ns, _ := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+		total += time.Duration(ns)
+	}
+	return total
+}
+
+// close moves what is left of the run's processes back to the root cgroup
+// and removes the run's cgroups.
+func (m *cpuMeter) close() {
+	if m.dir == "" {
+		return
+	}
+	for _, side := range []string{sideOurs, sideRef} {
+		if b, err := os.ReadFile(filepath.Join(m.dir, side, "cgroup.procs")); err == nil {
+			for _, pid := range strings.Fields(string(b)) {
+				_ = os.WriteFile(filepath.Join(cpuacctRoot, "cgroup.procs"), []byte(pid), 0o644)
+			}
+		}
+		_ = os.Remove(filepath.Join(m.dir, side))
+	}
+	_ = os.Remove(m.dir)
+}
+
+// sample is one measured transfer: its wall-clock time and the CPU time
+// the server spent on it.
+type sample struct{ wall, cpu time.Duration }
+
+// measure runs one transfer against side and samples it.
+func (m *cpuMeter) measure(side string, transfer func() (time.Duration, error)) (sample, error) {
+	before := m.usage(side)
+	d, err := transfer()
+	return sample{wall: d, cpu: m.usage(side) - before}, err
+}
+
+// walls and cpus split samples into their two series.
+func walls(s []sample) []time.Duration {
+	return series(s, func(x sample) time.Duration { return x.wall })
+}
+func cpus(s []sample) []time.Duration {
+	return series(s, func(x sample) time.Duration { return x.cpu })
+}
+
+func series(s []sample, f func(sample) time.Duration) []time.Duration {
+	out := make([]time.Duration, len(s))
+	for i, x := range s {
+		out[i] = f(x)
+	}
+	return out
+}
