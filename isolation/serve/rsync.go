@@ -10,7 +10,7 @@ import (
 // The host's rsync serves `rsync --server ...` inside the sandbox: the
 // binary, its dynamic loader and the exact libraries it links are
 // bind-mounted read-only under the sandbox's private /dev (see
-// rsyncMounts), and the worker starts it through the loader, because the
+// isolation's rsyncMounts), and the worker starts it through the loader, because the
 // loader's usual path (/lib64/...) does not exist in the sandbox.
 const (
 	RsyncDir    = "/dev/.storage-agent-rsync"

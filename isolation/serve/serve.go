@@ -64,7 +64,7 @@ func (s *Session) Exec(command string, dataF, errF *os.File) {
 }
 
 // frameWriter frames an exec's stderr so the exit status can follow it on
-// the same stream (see copyStderr).
+// the same stream (the daemon reads it in isolation's copyStderr).
 type frameWriter struct{ w net.Conn }
 
 func (f *frameWriter) Write(p []byte) (int, error) {

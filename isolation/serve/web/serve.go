@@ -25,7 +25,7 @@ type webCall struct {
 	req  webproto.WebRequest
 	conn *net.UnixConn
 	body *bufio.Reader // the request body sent by the daemon
-	pipe *os.File      // a raw read's data pipe (see Worker.Web); may be nil
+	pipe *os.File      // a raw read's data pipe (see isolation.Worker.Web); may be nil
 }
 
 // sessionFS is the tree web operations run on; resolveWeb adds webfs's
