@@ -6,8 +6,9 @@
 //
 // Its API has no protocol types (no sftp, scp or HTTP): the servers in
 // isolation/serve adapt it. It needs no sandbox: a worker opens it on its
-// bind mounts, the storage proxy on a vfolder on the host, tests on
-// t.TempDir() trees.
+// bind mounts, tests on t.TempDir() trees; the storage proxy
+// (proxy/storage) shares its os.Root helpers (IsEscape, CopyFile) on the
+// host.
 //
 // It may import only the standard library and golang.org/x/sys.
 package sessionfs

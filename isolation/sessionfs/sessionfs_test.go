@@ -2,6 +2,7 @@ package sessionfs
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -204,5 +205,53 @@ func TestStatInfo(t *testing.T) {
 		if fi.Name() != name || fi.Mode()&^0o022 != want&^0o022 || fi.IsDir() != want.IsDir() {
 			t.Errorf("StatInfo(%s): %v %v, want mode %v", name, fi.Name(), fi.Mode(), want)
 		}
+	}
+}
+
+func TestIsEscape(t *testing.T) {
+	tree, dirs := newTree(t)
+	if err := os.Symlink(dirs["outside"], filepath.Join(dirs["a"], "out")); err != nil {
+		t.Fatal(err)
+	}
+	root := tree.Mount("a").Root
+	_, upErr := root.Open("../outside/secret")
+	linkErr := root.MkdirAll("out/new/deeper", 0o755)
+	_, missing := root.Open("missing")
+	for name, tc := range map[string]struct {
+		err  error
+		want bool
+	}{
+		"..":              {upErr, true},
+		"symlink, nested": {linkErr, true},
+		"wrapped":         {fmt.Errorf("upload: %w", upErr), true},
+		"missing":         {missing, false},
+		"nil":             {nil, false},
+	} {
+		if got := IsEscape(tc.err); got != tc.want {
+			t.Errorf("%s: IsEscape(%v) = %v, want %v", name, tc.err, got, tc.want)
+		}
+	}
+}
+
+func TestCopyFile(t *testing.T) {
+	tree, dirs := newTree(t)
+	a, b := tree.Mount("a").Root, tree.Mount("b").Root
+	if err := CopyFile(a, "f", b, "g", 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(filepath.Join(dirs["b"], "g")); string(got) != "in a" {
+		t.Errorf("copied %q", got)
+	}
+	if fi, _ := os.Stat(filepath.Join(dirs["b"], "g")); fi == nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("copy's mode: %v", fi)
+	}
+	if err := CopyFile(a, "f", b, "g", 0o600); !errors.Is(err, fs.ErrExist) {
+		t.Errorf("copy onto an existing file: %v, want ErrExist", err)
+	}
+	if err := os.Symlink(filepath.Join(dirs["outside"], "secret"), filepath.Join(dirs["a"], "out")); err != nil {
+		t.Fatal(err)
+	}
+	if err := CopyFile(a, "out", b, "stolen", 0o600); !IsEscape(err) {
+		t.Errorf("copy of a link out of the mount: %v, want an escape refusal", err)
 	}
 }

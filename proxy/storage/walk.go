@@ -4,11 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"syscall"
 	"time"
+
+	"github.com/storage-agent/storage-agent/isolation/sessionfs"
 )
 
 // Usage is what /folder/usage reports.
@@ -84,7 +85,7 @@ func Clone(ctx context.Context, src, dst *Folder, progress func(done int64)) err
 				err = dst.Root.Symlink(target, p)
 			}
 		case d.Type().IsRegular():
-			err = copyFile(src.Root, dst.Root, p, fi.Mode().Perm())
+			err = sessionfs.CopyFile(src.Root, p, dst.Root, p, fi.Mode().Perm())
 		default:
 			return nil // devices, fifos, sockets: not user data
 		}
@@ -116,23 +117,6 @@ func keepOwnerAndTimes(dst *os.Root, p string, d fs.DirEntry, fi fs.FileInfo) er
 		return dst.Chtimes(p, time.Unix(st.Atim.Unix()), fi.ModTime())
 	}
 	return nil
-}
-
-func copyFile(src, dst *os.Root, p string, perm fs.FileMode) error {
-	in, err := src.OpenFile(p, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := dst.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
-	if err != nil {
-		return err
-	}
-	_, err = io.Copy(out, in)
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
 
 // OpenRegular opens rel for reading and checks it is a regular file

@@ -3,9 +3,7 @@ package web
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
 	"path"
 	"slices"
 	"strings"
@@ -122,20 +120,7 @@ func copyTree(sm *sessionfs.Mount, srel string, dm *sessionfs.Mount, drel string
 		}
 		return nil
 	case fi.Mode().IsRegular():
-		in, err := sm.Root.Open(srel)
-		if err != nil {
-			return err
-		}
-		defer in.Close()
-		out, err := dm.Root.OpenFile(drel, os.O_WRONLY|os.O_CREATE|os.O_EXCL, fi.Mode().Perm())
-		if err != nil {
-			return err
-		}
-		_, err = io.Copy(out, in)
-		if cerr := out.Close(); err == nil {
-			err = cerr
-		}
-		return err
+		return sessionfs.CopyFile(sm.Root, srel, dm.Root, drel, fi.Mode().Perm())
 	}
 	return nil // devices, fifos, sockets: not copied
 }

@@ -3,7 +3,6 @@ package web
 import (
 	"errors"
 	"io/fs"
-	"strings"
 
 	"github.com/storage-agent/storage-agent/isolation/sessionfs"
 	"golang.org/x/sys/unix"
@@ -27,7 +26,7 @@ func errorStatus(err error) int {
 		return 413
 	case errors.Is(err, unix.EACCES), errors.Is(err, unix.EPERM), errors.Is(err, unix.EROFS), errors.Is(err, fs.ErrPermission):
 		return 403
-	case strings.Contains(err.Error(), "path escapes from parent"):
+	case sessionfs.IsEscape(err):
 		return 403 // a symlink leading out of its mount (os.Root refused it)
 	case errors.Is(err, unix.ENOSPC), errors.Is(err, unix.EDQUOT):
 		return 507
