@@ -24,6 +24,8 @@ var arrows = []struct {
 		"isolation/unixsock/...", "github.com/pkg/sftp", "golang.org/x/crypto/ssh", "net/http"}},
 	{"isolation/webproto/...", []string{"isolation", "isolation/serve/...", "isolation/sessionfs/...", "isolation/unixsock/..."}},
 	{"isolation/unixsock/...", []string{"isolation", "isolation/serve/...", "isolation/sessionfs/...", "isolation/webproto/..."}},
+	{"isolation/batchio/...", []string{"isolation/..."}},
+	{"isolation/sandboxtest/...", []string{"isolation/..."}},
 	{"sftpd/...", []string{"webfs/...", "cmd/..."}},
 	{"webfs/...", []string{"sftpd/...", "cmd/..."}},
 	{"proxy/...", []string{"cmd/..."}},

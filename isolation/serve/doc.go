@@ -7,6 +7,6 @@
 //
 // It runs inside the sandbox, so it never needs to be careful about host
 // paths: every path goes through isolation/sessionfs. It may import
-// isolation/sessionfs and isolation/unixsock; never isolation itself, proxy,
-// sftpd or webfs.
+// isolation/sessionfs, isolation/unixsock and isolation/batchio; never
+// isolation itself, proxy, sftpd or webfs.
 package serve
