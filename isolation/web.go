@@ -15,10 +15,10 @@ import (
 )
 
 // opWeb is the control request that carries one webfs file operation; its
-// Command field holds the JSON of a webproto.WebRequest, and one stream socket goes
-// with it. On that stream the daemon sends the request body (if any) and
-// half-closes; the worker answers with one JSON line (a webproto.WebReply) followed
-// by the payload, then closes.
+// Command field holds the JSON of a webproto.WebRequest, and one stream
+// socket goes with it. On that stream the daemon sends the request body (if
+// any) and half-closes; the worker (isolation/serve/web) answers with one
+// JSON line (a webproto.WebReply) followed by the payload, then closes.
 const opWeb = "web"
 
 // Web runs one file operation in the worker. body, if non-nil, is sent

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/storage-agent/storage-agent/isolation/sessionfs"
 	"github.com/storage-agent/storage-agent/isolation/unixsock"
 )
 
@@ -108,9 +109,9 @@ func (x *execIO) close() {
 func errText(err error) string {
 	var errno syscall.Errno
 	switch {
-	case errors.Is(err, errReadOnly):
+	case errors.Is(err, sessionfs.ErrReadOnly):
 		return "Read-only folder"
-	case errors.Is(err, errVirtual):
+	case errors.Is(err, sessionfs.ErrVirtual):
 		return "Permission denied (the session root holds only its folders)"
 	case errors.As(err, &errno):
 		s := errno.Error()
