@@ -20,6 +20,9 @@ var arrows = []struct {
 }{
 	{"isolation/...", []string{"proxy/...", "sftpd/...", "webfs/...", "web/...", "cmd/...", "config/..."}},
 	{"isolation/serve/...", []string{"isolation"}},
+	{"isolation/serve/scp/...", []string{"isolation/serve", "isolation/serve/web/..."}},
+	{"isolation/serve/execio/...", []string{"isolation/serve", "isolation/serve/scp/...", "isolation/serve/web/..."}},
+	{"isolation/serve/web/...", []string{"isolation/serve", "isolation/serve/scp/...", "isolation/serve/execio/..."}},
 	{"isolation/sessionfs/...", []string{"isolation", "isolation/serve/...", "isolation/webproto/...",
 		"isolation/unixsock/...", "github.com/pkg/sftp", "golang.org/x/crypto/ssh", "net/http"}},
 	{"isolation/webproto/...", []string{"isolation", "isolation/serve/...", "isolation/sessionfs/...", "isolation/unixsock/..."}},

@@ -11,6 +11,8 @@ import (
 	"io"
 	"strings"
 	"syscall"
+
+	"github.com/storage-agent/storage-agent/isolation/serve/execio"
 )
 
 // checksumHashes are the coreutils checksum commands served in the worker,
@@ -25,7 +27,7 @@ var checksumHashes = map[string]func() hash.Hash{
 // runChecksum prints "<hex>  <path>" per file like coreutils (" *" with
 // -b), reads stdin for "-" or no file, reports each failure on stderr as
 // "<cmd>: <path>: <reason>" and exits 1 if any file failed.
-func runChecksum(x *execIO, name string, args []string) int {
+func runChecksum(x *execio.IO, name string, args []string) int {
 	newHash := checksumHashes[name]
 	mark := " "
 	var files []string
@@ -39,7 +41,7 @@ func runChecksum(x *execIO, name string, args []string) int {
 		case opts && (a == "-t" || a == "--text"):
 			mark = " "
 		case opts && strings.HasPrefix(a, "-") && a != "-":
-			fmt.Fprintf(x.stderr, "%s: unrecognized option '%s'; supported here: -b, -t, --\n", name, a)
+			fmt.Fprintf(x.Stderr, "%s: unrecognized option '%s'; supported here: -b, -t, --\n", name, a)
 			return 1
 		default:
 			files = append(files, a)
@@ -49,11 +51,11 @@ func runChecksum(x *execIO, name string, args []string) int {
 		files = []string{"-"}
 	}
 	status := 0
-	buf := make([]byte, execBufSize)
+	buf := make([]byte, execio.BufSize)
 	for _, f := range files {
 		h := newHash()
-		if err := x.hashFile(h, f, buf); err != nil {
-			fmt.Fprintf(x.stderr, "%s: %s: %s\n", name, f, errText(err))
+		if err := hashFile(x, h, f, buf); err != nil {
+			fmt.Fprintf(x.Stderr, "%s: %s: %s\n", name, f, execio.ErrText(err))
 			status = 1
 			continue
 		}
@@ -64,23 +66,23 @@ func runChecksum(x *execIO, name string, args []string) int {
 			r := strings.NewReplacer("\\", "\\\\", "\n", "\\n", "\r", "\\r")
 			line = "\\" + hex.EncodeToString(h.Sum(nil)) + " " + mark + r.Replace(f)
 		}
-		if _, err := fmt.Fprintln(x.out, line); err != nil {
+		if _, err := fmt.Fprintln(x.Out, line); err != nil {
 			return 1
 		}
 	}
-	if x.out.Flush() != nil {
+	if x.Out.Flush() != nil {
 		return 1
 	}
 	return status
 }
 
 // hashFile feeds a session file ("-" is stdin) into h.
-func (x *execIO) hashFile(h hash.Hash, p string, buf []byte) error {
+func hashFile(x *execio.IO, h hash.Hash, p string, buf []byte) error {
 	if p == "-" {
-		_, err := io.CopyBuffer(h, x.in, buf)
+		_, err := io.CopyBuffer(h, x.In, buf)
 		return err
 	}
-	m, rel, err := x.sfs.resolve(p)
+	m, rel, err := x.Tree.Resolve(p)
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"time"
 
 	"github.com/storage-agent/storage-agent/isolation/sessionfs"
 	"golang.org/x/sys/unix"
@@ -58,20 +57,6 @@ func (d *dirLister) ListAt(buf []fs.FileInfo, off int64) (int, error) {
 
 // Close releases the directory.
 func (d *dirLister) Close() error { return d.dir.Close() }
-
-// namedInfo is a synthetic entry (the session root, a readlink answer).
-type namedInfo struct {
-	name    string
-	mode    fs.FileMode
-	modTime time.Time
-}
-
-func (n namedInfo) Name() string       { return n.name }
-func (n namedInfo) Size() int64        { return 0 }
-func (n namedInfo) Mode() fs.FileMode  { return n.mode }
-func (n namedInfo) ModTime() time.Time { return n.modTime }
-func (n namedInfo) IsDir() bool        { return n.mode.IsDir() }
-func (n namedInfo) Sys() any           { return nil }
 
 // renamedInfo shows a mount's root directory under the mount's name.
 type renamedInfo struct {

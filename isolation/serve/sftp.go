@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/pkg/sftp"
+	"github.com/storage-agent/storage-agent/isolation/serve/writebehind"
 	"github.com/storage-agent/storage-agent/isolation/sessionfs"
 	"golang.org/x/sys/unix"
 )
@@ -105,7 +106,7 @@ func (s *sessionFS) OpenFile(r *sftp.Request) (sftp.WriterAtReaderAt, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newWriteBehindFile(f), nil
+	return writebehind.New(f), nil
 }
 
 // Filecmd runs the tree-changing commands.
@@ -254,7 +255,7 @@ func (s *sessionFS) Filelist(r *sftp.Request) (sftp.ListerAt, error) {
 		if err != nil {
 			return nil, err
 		}
-		return listerAt{namedInfo{name: target, mode: fs.ModeSymlink}}, nil
+		return listerAt{sessionfs.NamedInfo(target, fs.ModeSymlink, time.Time{})}, nil
 	}
 	return nil, fmt.Errorf("%s: %w", r.Method, sftp.ErrSSHFxOpUnsupported)
 }
@@ -268,7 +269,7 @@ func (s *sessionFS) stat(p string, lstat bool) (sftp.ListerAt, error) {
 		return nil, err
 	}
 	if m == nil {
-		return listerAt{namedInfo{name: "/", mode: fs.ModeDir | 0o555, modTime: time.Now()}}, nil
+		return listerAt{sessionfs.RootInfo()}, nil
 	}
 	var fi fs.FileInfo
 	if lstat {

@@ -52,6 +52,32 @@ func (r *rawInfo) Mode() fs.FileMode {
 	return m
 }
 
+// RootInfo is the FileInfo of "/", the virtual root: a read-only directory
+// that holds the mounts.
+func RootInfo() fs.FileInfo {
+	return NamedInfo("/", fs.ModeDir|0o555, time.Now())
+}
+
+// NamedInfo is the FileInfo of a synthetic entry (the virtual root, a
+// readlink answer): a name and a mode, no size.
+func NamedInfo(name string, mode fs.FileMode, modTime time.Time) fs.FileInfo {
+	return namedInfo{name: name, mode: mode, modTime: modTime}
+}
+
+// namedInfo is a synthetic entry; see NamedInfo.
+type namedInfo struct {
+	name    string
+	mode    fs.FileMode
+	modTime time.Time
+}
+
+func (n namedInfo) Name() string       { return n.name }
+func (n namedInfo) Size() int64        { return 0 }
+func (n namedInfo) Mode() fs.FileMode  { return n.mode }
+func (n namedInfo) ModTime() time.Time { return n.modTime }
+func (n namedInfo) IsDir() bool        { return n.mode.IsDir() }
+func (n namedInfo) Sys() any           { return nil }
+
 // toSyscallStat converts x/sys's stat to the syscall type that pkg/sftp
 // inspects for ownership and times.
 func toSyscallStat(st *unix.Stat_t) *syscall.Stat_t {

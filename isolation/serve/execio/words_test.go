@@ -1,4 +1,4 @@
-package serve
+package execio
 
 import (
 	"errors"
@@ -29,17 +29,17 @@ func TestSplitWords(t *testing.T) {
 		{"", nil, nil},
 	}
 	for _, c := range cases {
-		words, err := splitWords(c.line)
+		words, err := Split(c.line)
 		if err != nil {
-			t.Errorf("splitWords(%q): %v", c.line, err)
+			t.Errorf("Split(%q): %v", c.line, err)
 			continue
 		}
-		if got := wordTexts(words); !slices.Equal(got, c.want) {
-			t.Errorf("splitWords(%q) = %q, want %q", c.line, got, c.want)
+		if got := Texts(words); !slices.Equal(got, c.want) {
+			t.Errorf("Split(%q) = %q, want %q", c.line, got, c.want)
 		}
 		for i, g := range c.glob {
-			if words[i].glob != g {
-				t.Errorf("splitWords(%q)[%d].glob = %v", c.line, i, words[i].glob)
+			if words[i].Glob != g {
+				t.Errorf("Split(%q)[%d].glob = %v", c.line, i, words[i].Glob)
 			}
 		}
 	}
@@ -51,8 +51,8 @@ func TestSplitWordsRefusesShellSyntax(t *testing.T) {
 		"echo $(id)", "echo `id`", `echo "$HOME"`, "echo ${x}", "a\nb", "(id)", "a & b",
 		"'unterminated", `"unterminated`, `trailing\`, "# comment", "x #c",
 	} {
-		if _, err := splitWords(line); !errors.Is(err, errShellSyntax) {
-			t.Errorf("splitWords(%q) = %v, want a shell syntax refusal", line, err)
+		if _, err := Split(line); !errors.Is(err, ErrShellSyntax) {
+			t.Errorf("Split(%q) = %v, want a shell syntax refusal", line, err)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package serve
+package scp
 
 import (
 	"errors"
@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/storage-agent/storage-agent/isolation/serve/execio"
 	"github.com/storage-agent/storage-agent/isolation/sessionfs"
 )
 
@@ -19,7 +20,7 @@ func (c *scpConn) sourceMain() error {
 		return nil // the sink went away or refused before anything began
 	}
 	for _, w := range c.o.args {
-		for _, p := range c.x.sfs.glob(w) {
+		for _, p := range glob(c.x.Tree, w) {
 			if err := c.send(p); err != nil {
 				return err
 			}
@@ -30,19 +31,19 @@ func (c *scpConn) sourceMain() error {
 
 // send sends one file or, with -r, one tree. It returns only fatal errors.
 func (c *scpConn) send(p string) error {
-	m, rel, err := c.x.sfs.resolve(p)
+	m, rel, err := c.x.Tree.Resolve(p)
 	if err == nil && m == nil {
-		err = fmt.Errorf("%w", errVirtual)
+		err = fmt.Errorf("%w", sessionfs.ErrVirtual)
 	}
 	if err != nil {
-		c.runErr("%s: %s", p, errText(err))
+		c.runErr("%s: %s", p, execio.ErrText(err))
 		return nil
 	}
 	// Stat follows symlinks, as OpenSSH's scp does, but only inside the
 	// mount: the root refuses a link that leads out of it.
 	fi, err := m.Root.Stat(rel)
 	if err != nil {
-		c.runErr("%s: %s", p, errText(err))
+		c.runErr("%s: %s", p, execio.ErrText(err))
 		return nil
 	}
 	name := path.Base(path.Clean("/" + p))
@@ -59,32 +60,32 @@ func (c *scpConn) send(p string) error {
 	}
 	f, err := m.Root.Open(rel)
 	if err != nil {
-		c.runErr("%s: %s", p, errText(err))
+		c.runErr("%s: %s", p, execio.ErrText(err))
 		return nil
 	}
 	defer f.Close()
 	if fi, err = f.Stat(); err != nil {
-		c.runErr("%s: %s", p, errText(err))
+		c.runErr("%s: %s", p, execio.ErrText(err))
 		return nil
 	}
 	if err := c.sendTimes(fi); err != nil {
 		return ignoreRefusal(err)
 	}
-	fmt.Fprintf(c.x.out, "C%04o %d %s\n", fi.Mode().Perm(), fi.Size(), name)
+	fmt.Fprintf(c.x.Out, "C%04o %d %s\n", fi.Mode().Perm(), fi.Size(), name)
 	if err := c.response(); err != nil {
 		return ignoreRefusal(err)
 	}
-	if err := c.x.out.Flush(); err != nil {
+	if err := c.x.Out.Flush(); err != nil {
 		return err
 	}
 	// The stream is a socket: io.CopyN lets the kernel move the file
 	// (sendfile) without it passing through this process.
-	n, err := io.CopyN(c.x.conn, f, fi.Size())
+	n, err := io.CopyN(c.x.Conn, f, fi.Size())
 	if n < fi.Size() {
-		if _, werr := io.CopyN(c.x.out, zeroReader{}, fi.Size()-n); werr != nil {
+		if _, werr := io.CopyN(c.x.Out, zeroReader{}, fi.Size()-n); werr != nil {
 			return werr
 		}
-		c.runErr("%s: %s", p, errText(err))
+		c.runErr("%s: %s", p, execio.ErrText(err))
 	} else if err := c.ack(); err != nil {
 		return err
 	}
@@ -95,14 +96,14 @@ func (c *scpConn) send(p string) error {
 func (c *scpConn) sendDir(m *sessionfs.Mount, rel, p, name string, fi fs.FileInfo) error {
 	dir, err := m.Root.Open(rel)
 	if err != nil {
-		c.runErr("%s: %s", p, errText(err))
+		c.runErr("%s: %s", p, execio.ErrText(err))
 		return nil
 	}
 	defer dir.Close()
 	if err := c.sendTimes(fi); err != nil {
 		return ignoreRefusal(err)
 	}
-	fmt.Fprintf(c.x.out, "D%04o %d %s\n", fi.Mode().Perm(), 0, name)
+	fmt.Fprintf(c.x.Out, "D%04o %d %s\n", fi.Mode().Perm(), 0, name)
 	if err := c.response(); err != nil {
 		return ignoreRefusal(err)
 	}
@@ -119,7 +120,7 @@ func (c *scpConn) sendDir(m *sessionfs.Mount, rel, p, name string, fi fs.FileInf
 			break
 		}
 	}
-	fmt.Fprint(c.x.out, "E\n")
+	fmt.Fprint(c.x.Out, "E\n")
 	return ignoreRefusal(c.response())
 }
 
@@ -133,7 +134,7 @@ func (c *scpConn) sendTimes(fi fs.FileInfo) error {
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
 		atime = st.Atim.Sec
 	}
-	fmt.Fprintf(c.x.out, "T%d 0 %d 0\n", mtime, atime)
+	fmt.Fprintf(c.x.Out, "T%d 0 %d 0\n", mtime, atime)
 	return c.response()
 }
 
@@ -152,16 +153,16 @@ func (zeroReader) Read(p []byte) (int, error) { clear(p); return len(p), nil }
 // glob expands a word with unquoted wildcards in its last element the way
 // the remote shell of OpenSSH's scp would; a word without wildcards, or one
 // that matches nothing, stays as it is.
-func (s *sessionFS) glob(w execWord) []string {
-	if !w.glob {
-		return []string{w.text}
+func glob(s *sessionfs.FS, w execio.Word) []string {
+	if !w.Glob {
+		return []string{w.Text}
 	}
-	dir, pattern := path.Split(w.text)
+	dir, pattern := path.Split(w.Text)
 	if _, err := path.Match(pattern, ""); err != nil || strings.ContainsAny(dir, "*?[") {
-		return []string{w.text}
+		return []string{w.Text}
 	}
 	var names []string
-	if m, rel, err := s.resolve(dir); err == nil && m == nil {
+	if m, rel, err := s.Resolve(dir); err == nil && m == nil {
 		names = slices.Clone(s.Names())
 	} else if err == nil {
 		f, err := m.Root.Open(rel)
@@ -177,7 +178,7 @@ func (s *sessionFS) glob(w execWord) []string {
 		}
 	}
 	if len(out) == 0 {
-		return []string{w.text}
+		return []string{w.Text}
 	}
 	slices.Sort(out)
 	return out

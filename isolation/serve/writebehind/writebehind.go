@@ -1,4 +1,8 @@
-package serve
+// Package writebehind keeps large writes from filling a memory-limited
+// cgroup with dirty pages: the SFTP server and the scp sink write every
+// user upload through a File. It may import only the standard library and
+// golang.org/x/sys.
+package writebehind
 
 import (
 	"os"
@@ -17,19 +21,20 @@ const (
 	behindKeep   = 4       // windows kept cached behind the newest one
 )
 
-// writeBehindFile is a file opened for writing by a session user.
-type writeBehindFile struct {
+// File is a file opened for writing by a session user.
+type File struct {
 	*os.File
 	mu        sync.Mutex
 	nextStart int64 // first byte of the next window to start writeback for
 	nextDrop  int64 // first byte of the next window to drop from the cache
 }
 
-func newWriteBehindFile(f *os.File) *writeBehindFile { return &writeBehindFile{File: f} }
+// New wraps f, which the File then owns.
+func New(f *os.File) *File { return &File{File: f} }
 
 // WriteAt writes p at off, then, when the highest written offset has moved
 // past whole windows, starts their writeback and drops old ones.
-func (f *writeBehindFile) WriteAt(p []byte, off int64) (int, error) {
+func (f *File) WriteAt(p []byte, off int64) (int, error) {
 	n, err := f.File.WriteAt(p, off)
 	if err != nil {
 		return n, err

@@ -1,4 +1,4 @@
-package serve
+package scp
 
 import (
 	"crypto/rand"
@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/storage-agent/storage-agent/isolation/serve/execio"
+	"github.com/storage-agent/storage-agent/isolation/serve/writebehind"
 	"github.com/storage-agent/storage-agent/isolation/sessionfs"
 )
 
@@ -25,14 +27,14 @@ func (c *scpConn) sinkMain() error {
 	if len(c.o.args) != 1 {
 		return errors.New("ambiguous target")
 	}
-	targ := c.o.args[0].text
-	fi, err := c.x.sfs.statFollow(targ)
+	targ := c.o.args[0].Text
+	fi, err := statFollow(c.x.Tree, targ)
 	isDir := err == nil && fi.IsDir()
 	if c.o.targetDir && !isDir {
 		if err == nil {
 			err = syscall.ENOTDIR
 		}
-		return fmt.Errorf("%s: %s", targ, errText(err))
+		return fmt.Errorf("%s: %s", targ, execio.ErrText(err))
 	}
 	return c.sink(targ, isDir)
 }
@@ -143,7 +145,7 @@ func (c *scpConn) sinkDir(np string, mode fs.FileMode, times *scpTimes) error {
 	if !c.o.recursive {
 		return fmt.Errorf("received directory without -r: %w", errSCPProtocol)
 	}
-	m, rel, err := c.x.sfs.resolveWritable(np)
+	m, rel, err := c.x.Tree.ResolveWritable(np)
 	created := false
 	if err == nil {
 		var fi fs.FileInfo
@@ -160,7 +162,7 @@ func (c *scpConn) sinkDir(np string, mode fs.FileMode, times *scpTimes) error {
 		}
 	}
 	if err != nil {
-		c.runErr("%s: %s", np, errText(err))
+		c.runErr("%s: %s", np, execio.ErrText(err))
 		return nil
 	}
 	if err := c.sink(np, true); err != nil {
@@ -168,7 +170,7 @@ func (c *scpConn) sinkDir(np string, mode fs.FileMode, times *scpTimes) error {
 	}
 	if times != nil {
 		if err := m.Root.Chtimes(rel, times.atime, times.mtime); err != nil {
-			c.runErr("%s: set times: %s", np, errText(err))
+			c.runErr("%s: set times: %s", np, execio.ErrText(err))
 		}
 	}
 	if created {
@@ -182,7 +184,7 @@ func (c *scpConn) sinkDir(np string, mode fs.FileMode, times *scpTimes) error {
 // has arrived and the source has confirmed it, so an interrupted or bad
 // upload never leaves a half file under the final name.
 func (c *scpConn) sinkFile(np string, mode fs.FileMode, size int64, times *scpTimes) error {
-	m, rel, err := c.x.sfs.resolveWritable(np)
+	m, rel, err := c.x.Tree.ResolveWritable(np)
 	var perm fs.FileMode
 	if err == nil {
 		perm, err = targetPerm(m, rel, mode, c.o.preserve)
@@ -193,7 +195,7 @@ func (c *scpConn) sinkFile(np string, mode fs.FileMode, size int64, times *scpTi
 		tmp, f, err = createTemp(m, rel)
 	}
 	if err != nil {
-		c.runErr("%s: %s", np, errText(err))
+		c.runErr("%s: %s", np, execio.ErrText(err))
 		return nil
 	}
 	ok := false
@@ -206,10 +208,10 @@ func (c *scpConn) sinkFile(np string, mode fs.FileMode, size int64, times *scpTi
 	if err := c.ack(); err != nil {
 		return err
 	}
-	wf := newWriteBehindFile(f)
+	wf := writebehind.New(f)
 	var wrErr error
 	for off := int64(0); off < size; {
-		n, err := io.ReadFull(c.x.in, c.buf[:min(int64(len(c.buf)), size-off)])
+		n, err := io.ReadFull(c.x.In, c.buf[:min(int64(len(c.buf)), size-off)])
 		if err != nil {
 			return fmt.Errorf("%s: connection lost after %d of %d bytes", np, off+int64(n), size)
 		}
@@ -238,7 +240,7 @@ func (c *scpConn) sinkFile(np string, mode fs.FileMode, size int64, times *scpTi
 		wrErr = m.Root.Rename(tmp, rel)
 	}
 	if wrErr != nil {
-		c.runErr("%s: %s", np, errText(wrErr))
+		c.runErr("%s: %s", np, execio.ErrText(wrErr))
 		return nil
 	}
 	ok = true
@@ -279,13 +281,13 @@ func createTemp(m *sessionfs.Mount, rel string) (string, *os.File, error) {
 
 // statFollow stats a session path, following symlinks inside its mount;
 // the session root is a read-only directory.
-func (s *sessionFS) statFollow(p string) (fs.FileInfo, error) {
-	m, rel, err := s.resolve(p)
+func statFollow(s *sessionfs.FS, p string) (fs.FileInfo, error) {
+	m, rel, err := s.Resolve(p)
 	if err != nil {
 		return nil, err
 	}
 	if m == nil {
-		return namedInfo{name: "/", mode: fs.ModeDir | 0o555, modTime: time.Now()}, nil
+		return sessionfs.RootInfo(), nil
 	}
 	return m.Root.Stat(rel)
 }

@@ -1,4 +1,4 @@
-package serve
+package execio
 
 import (
 	"errors"
@@ -6,32 +6,32 @@ import (
 	"strings"
 )
 
-// execWord is one word of an exec command line after quote removal.
-type execWord struct {
-	text string
-	// glob is set when the word holds an unquoted *, ? or [: a shell would
+// Word is one word of an exec command line after quote removal.
+type Word struct {
+	Text string
+	// Glob is set when the word holds an unquoted *, ? or [: a shell would
 	// have expanded it, so commands that read files may match it themselves.
-	glob bool
+	Glob bool
 }
 
-// errShellSyntax marks command lines that need a shell to mean anything.
-var errShellSyntax = errors.New("shell syntax is not available here")
+// ErrShellSyntax marks command lines that need a shell to mean anything.
+var ErrShellSyntax = errors.New("shell syntax is not available here")
 
-// splitWords splits an exec command line the way a POSIX shell splits one
+// Split splits an exec command line the way a POSIX shell splits one
 // simple command: blanks separate words, single quotes, double quotes and
 // backslashes quote. There is no shell behind it, so nothing is expanded
 // and a line that would need one — pipes, lists, redirections,
 // substitutions, comments — is refused rather than half-understood.
-func splitWords(line string) ([]execWord, error) {
+func Split(line string) ([]Word, error) {
 	var (
-		words []execWord
+		words []Word
 		cur   strings.Builder
 		glob  bool
 		inTok bool // a word has started (even an empty quoted one)
 	)
 	flush := func() {
 		if inTok {
-			words = append(words, execWord{text: cur.String(), glob: glob})
+			words = append(words, Word{Text: cur.String(), Glob: glob})
 		}
 		cur.Reset()
 		glob, inTok = false, false
@@ -43,7 +43,7 @@ func splitWords(line string) ([]execWord, error) {
 			flush()
 		case c == '\\':
 			if i+1 == len(line) {
-				return nil, fmt.Errorf("trailing backslash: %w", errShellSyntax)
+				return nil, fmt.Errorf("trailing backslash: %w", ErrShellSyntax)
 			}
 			i++
 			if line[i] != '\n' { // backslash-newline is a line continuation
@@ -53,7 +53,7 @@ func splitWords(line string) ([]execWord, error) {
 		case c == '\'':
 			end := strings.IndexByte(line[i+1:], '\'')
 			if end < 0 {
-				return nil, fmt.Errorf("unterminated single quote: %w", errShellSyntax)
+				return nil, fmt.Errorf("unterminated single quote: %w", ErrShellSyntax)
 			}
 			cur.WriteString(line[i+1 : i+1+end])
 			i += end + 1
@@ -66,9 +66,9 @@ func splitWords(line string) ([]execWord, error) {
 			i += n + 1
 			inTok = true
 		case strings.IndexByte("|&;<>()$`\n\r", c) >= 0:
-			return nil, fmt.Errorf("%q: %w", c, errShellSyntax)
+			return nil, fmt.Errorf("%q: %w", c, ErrShellSyntax)
 		case c == '#' && !inTok:
-			return nil, fmt.Errorf("comment: %w", errShellSyntax)
+			return nil, fmt.Errorf("comment: %w", ErrShellSyntax)
 		default:
 			if c == '*' || c == '?' || c == '[' {
 				glob = true
@@ -90,7 +90,7 @@ func doubleQuoted(s string, cur *strings.Builder) (int, error) {
 		case '"':
 			return i, nil
 		case '$', '`':
-			return 0, fmt.Errorf("%q inside double quotes: %w", c, errShellSyntax)
+			return 0, fmt.Errorf("%q inside double quotes: %w", c, ErrShellSyntax)
 		case '\\':
 			if i+1 < len(s) && strings.IndexByte("$`\"\\\n", s[i+1]) >= 0 {
 				i++
@@ -104,14 +104,14 @@ func doubleQuoted(s string, cur *strings.Builder) (int, error) {
 			cur.WriteByte(c)
 		}
 	}
-	return 0, fmt.Errorf("unterminated double quote: %w", errShellSyntax)
+	return 0, fmt.Errorf("unterminated double quote: %w", ErrShellSyntax)
 }
 
-// wordTexts returns the words' texts, the argv of the command.
-func wordTexts(words []execWord) []string {
+// Texts returns the words' texts, the argv of the command.
+func Texts(words []Word) []string {
 	argv := make([]string, len(words))
 	for i, w := range words {
-		argv[i] = w.text
+		argv[i] = w.Text
 	}
 	return argv
 }

@@ -1,10 +1,12 @@
-package serve
+package scp
 
 import (
 	"bufio"
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/storage-agent/storage-agent/isolation/serve/execio"
 )
 
 // The legacy scp protocol (`scp -O`, the remote end runs `scp -t` to
@@ -26,14 +28,14 @@ type scpOpts struct {
 	recursive    bool // -r
 	preserve     bool // -p: modes and times
 	targetDir    bool // -d: the target must be a directory
-	args         []execWord
+	args         []execio.Word
 }
 
-func parseSCPArgs(words []execWord) (scpOpts, error) {
+func parseSCPArgs(words []execio.Word) (scpOpts, error) {
 	var o scpOpts
 	i := 0
 	for ; i < len(words); i++ {
-		w := words[i].text
+		w := words[i].Text
 		if w == "--" {
 			i++
 			break
@@ -71,20 +73,20 @@ func parseSCPArgs(words []execWord) (scpOpts, error) {
 
 // scpConn is one scp transfer in either direction.
 type scpConn struct {
-	x    *execIO
+	x    *execio.IO
 	o    scpOpts
 	buf  []byte
 	errs int // non-fatal errors reported to the peer; any makes the exit 1
 }
 
-// runSCP serves `scp -t ...` or `scp -f ...` and returns the exit status.
-func runSCP(x *execIO, words []execWord) int {
+// Run serves `scp -t ...` or `scp -f ...` and returns the exit status.
+func Run(x *execio.IO, words []execio.Word) int {
 	o, err := parseSCPArgs(words[1:])
 	if err != nil {
-		fmt.Fprintf(x.stderr, "scp: %v\n", err)
+		fmt.Fprintf(x.Stderr, "scp: %v\n", err)
 		return 1
 	}
-	c := &scpConn{x: x, o: o, buf: make([]byte, execBufSize)}
+	c := &scpConn{x: x, o: o, buf: make([]byte, execio.BufSize)}
 	if o.sink {
 		err = c.sinkMain()
 	} else {
@@ -103,25 +105,25 @@ func runSCP(x *execIO, words []execWord) int {
 // runErr reports a non-fatal error to the peer, which prints it.
 func (c *scpConn) runErr(format string, args ...any) {
 	c.errs++
-	fmt.Fprintf(c.x.out, "\x01scp: "+format+"\n", args...)
-	_ = c.x.out.Flush()
+	fmt.Fprintf(c.x.Out, "\x01scp: "+format+"\n", args...)
+	_ = c.x.Out.Flush()
 }
 
 // ack tells the peer the last step went well.
 func (c *scpConn) ack() error {
-	if err := c.x.out.WriteByte(0); err != nil {
+	if err := c.x.Out.WriteByte(0); err != nil {
 		return err
 	}
-	return c.x.out.Flush()
+	return c.x.Out.Flush()
 }
 
 // response reads the peer's answer to the last step: nil, an error the
 // peer reported (counted), or a fatal error.
 func (c *scpConn) response() error {
-	if err := c.x.out.Flush(); err != nil {
+	if err := c.x.Out.Flush(); err != nil {
 		return err
 	}
-	b, err := c.x.in.ReadByte()
+	b, err := c.x.In.ReadByte()
 	if err != nil {
 		return fmt.Errorf("lost connection: %w", err)
 	}
@@ -149,7 +151,7 @@ var errPeerRefused = errors.New("refused by the peer")
 func (c *scpConn) readLine() (string, error) {
 	var sb strings.Builder
 	for {
-		frag, err := c.x.in.ReadSlice('\n')
+		frag, err := c.x.In.ReadSlice('\n')
 		sb.Write(frag)
 		if sb.Len() > scpMaxLine {
 			return "", fmt.Errorf("control line too long: %w", errSCPProtocol)
