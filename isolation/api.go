@@ -1,8 +1,3 @@
-// Package isolation runs each session's file access in its own sandboxed
-// worker process: a libcontainer container whose root holds only the
-// session's mounts, with cgroup limits, no capabilities and an unprivileged
-// uid. The daemon talks to a worker only through byte streams (SFTP and exec
-// requests); it never resolves a user path on the host.
 package isolation
 
 import (

@@ -1,12 +1,9 @@
 package isolation
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"os"
 	"strings"
 
@@ -14,7 +11,10 @@ import (
 	// nsenter's C constructor sets up namespaces before the Go runtime
 	// starts when the binary runs as libcontainer's "init".
 	_ "github.com/opencontainers/runc/libcontainer/nsenter"
-	"github.com/pkg/sftp"
+	"github.com/storage-agent/storage-agent/isolation/serve"
+	"github.com/storage-agent/storage-agent/isolation/serve/web"
+	"github.com/storage-agent/storage-agent/isolation/sessionfs"
+	"github.com/storage-agent/storage-agent/isolation/unixsock"
 	"golang.org/x/sys/unix"
 )
 
@@ -59,7 +59,11 @@ func runWorker(specArg string) error {
 	if err := sealWorker(); err != nil {
 		return err
 	}
-	sfs, err := openSessionFS(spec.Mounts)
+	specs := make([]sessionfs.Spec, len(spec.Mounts))
+	for i, m := range spec.Mounts {
+		specs[i] = sessionfs.Spec{Name: m.Name, Dir: "/" + m.Name, ReadOnly: m.ReadOnly}
+	}
+	tree, err := sessionfs.Open(specs)
 	if err != nil {
 		return err
 	}
@@ -68,8 +72,8 @@ func runWorker(specArg string) error {
 	if err != nil {
 		return err
 	}
-	// The worker is PID 1 of its namespace: one reaper for all children.
-	children := &launcher{reaper: newReaper(), walls: walls}
+	// The worker is PID 1 of its namespace: one session (one reaper) for all streams.
+	session := serve.NewSession(tree, walls)
 	if err := sendRequest(controlFD, request{Op: opReady}); err != nil {
 		return err
 	}
@@ -85,13 +89,13 @@ func runWorker(specArg string) error {
 		}
 		switch {
 		case req.Op == opSFTP && len(files) == 1:
-			go serveSFTP(sfs, files[0])
+			go session.SFTP(files[0])
 		case req.Op == opExec && len(files) == 2:
-			go serveExec(sfs, children, req.Command, files[0], files[1])
+			go session.Exec(req.Command, files[0], files[1])
 		case req.Op == opWeb && (len(files) == 1 || len(files) == 2):
-			go serveWeb(sfs, req.Command, files[0], files[1:]...)
+			go web.Serve(tree, req.Command, files[0], files[1:]...)
 		default:
-			closeFiles(files)
+			unixsock.CloseFiles(files)
 		}
 	}
 }
@@ -136,63 +140,3 @@ func sealWorker() error {
 	}
 	return nil
 }
-
-func serveSFTP(sfs *sessionFS, f *os.File) {
-	conn, err := streamConn(f)
-	if err != nil {
-		return
-	}
-	defer conn.Close()
-	h := sftp.Handlers{FileGet: sfs, FilePut: sfs, FileCmd: sfs, FileList: sfs}
-	stream := newSFTPStream(conn)
-	srv := sftp.NewRequestServer(stream, h, sftp.WithRSAllocator(), sftp.WithStartDirectory("/"),
-		sftp.WithRSMaxTxPacket(sftpMaxIO)) // what limits@openssh.com promises
-	_ = srv.Serve()
-	srv.Close()
-	_ = stream.w.Close()
-}
-
-// serveExec answers an exec request: the command line is split like a
-// shell would (but nothing is expanded) and served by one of the commands
-// in runExec; the exit status follows the command's stderr on errF.
-func serveExec(sfs *sessionFS, children *launcher, command string, dataF, errF *os.File) {
-	stderr, err := streamConn(errF)
-	if err != nil {
-		dataF.Close()
-		return
-	}
-	defer stderr.Close()
-	w := &frameWriter{w: stderr}
-	w.status(runExec(sfs, children, command, dataF, w))
-}
-
-// frameWriter frames an exec's stderr so the exit status can follow it on
-// the same stream (see copyStderr).
-type frameWriter struct{ w net.Conn }
-
-func (f *frameWriter) Write(p []byte) (int, error) {
-	written := 0
-	for len(p) > 0 {
-		n := min(len(p), 32<<10)
-		var hdr [4]byte
-		binary.BigEndian.PutUint32(hdr[:], uint32(n))
-		if _, err := f.w.Write(hdr[:]); err != nil {
-			return written, err
-		}
-		if _, err := f.w.Write(p[:n]); err != nil {
-			return written, err
-		}
-		written += n
-		p = p[n:]
-	}
-	return written, nil
-}
-
-func (f *frameWriter) status(code int) {
-	var b [8]byte
-	binary.BigEndian.PutUint32(b[:4], statusFrame)
-	binary.BigEndian.PutUint32(b[4:], uint32(code))
-	_, _ = f.w.Write(b[:])
-}
-
-var _ io.Writer = (*frameWriter)(nil)

@@ -23,11 +23,9 @@ const cgroupParent = "/storage-agent"
 // container, where its own sealed /proc/self/exe is not reachable.
 const workerPath = "/dev/.storage-agent-worker"
 
-// OOM badness adjustments: the worker, and what it starts.
-const (
-	workerOOMScore = 500
-	childOOMScore  = 1000
-)
+// workerOOMScore is the worker's OOM badness adjustment; the programs it
+// starts get a higher one (see serve's childOOMScore), so they go first.
+const workerOOMScore = 500
 
 // cpuPeriod is the CFS period the CPU quota is expressed in (100 ms).
 const cpuPeriod = 100_000

@@ -3,9 +3,9 @@ package isolation
 import (
 	"encoding/json"
 	"fmt"
-	"net"
 	"os"
 
+	"github.com/storage-agent/storage-agent/isolation/unixsock"
 	"golang.org/x/sys/unix"
 )
 
@@ -22,10 +22,6 @@ const controlFD = 3
 // well below it by the caller.
 const maxRequestSize = 64 << 10
 
-// streamBuffer is the socket buffer of each stream, so that a producer
-// (rsync, the SFTP server, the relay) can run ahead of its consumer.
-const streamBuffer = 2 << 20
-
 // request kinds.
 const (
 	opSFTP  = "sftp"
@@ -37,45 +33,6 @@ const (
 type request struct {
 	Op      string `json:"op"`
 	Command string `json:"command,omitempty"`
-}
-
-// socketPair returns a connected pair of stream sockets with large buffers,
-// so relays move big chunks per syscall.
-func socketPair(kind int) (local, remote *os.File, err error) {
-	fds, err := unix.Socketpair(unix.AF_UNIX, kind|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return nil, nil, fmt.Errorf("socketpair: %w", err)
-	}
-	if kind == unix.SOCK_STREAM {
-		for _, fd := range fds {
-			// The daemon creates both ends, as root, so it may exceed
-			// net.core.[rw]mem_max (~208 KiB) with the FORCE variants; the
-			// plain ones are the fallback.
-			if unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUFFORCE, streamBuffer) != nil {
-				_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, streamBuffer)
-			}
-			if unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, streamBuffer) != nil {
-				_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, streamBuffer)
-			}
-		}
-	}
-	return os.NewFile(uintptr(fds[0]), "local"), os.NewFile(uintptr(fds[1]), "remote"), nil
-}
-
-// streamConn turns a socket file into a *net.UnixConn (which supports
-// CloseWrite for half-close) and closes the file.
-func streamConn(f *os.File) (*net.UnixConn, error) {
-	defer f.Close()
-	c, err := net.FileConn(f)
-	if err != nil {
-		return nil, fmt.Errorf("stream conn: %w", err)
-	}
-	uc, ok := c.(*net.UnixConn)
-	if !ok {
-		c.Close()
-		return nil, fmt.Errorf("stream conn: unexpected %T", c)
-	}
-	return uc, nil
 }
 
 // sendRequest writes one request with fds attached.
@@ -137,14 +94,8 @@ func recvRequest(fd int, buf, oob []byte) (request, []*os.File, error) {
 	}
 	var req request
 	if err := json.Unmarshal(buf[:n], &req); err != nil {
-		closeFiles(files)
+		unixsock.CloseFiles(files)
 		return request{}, nil, fmt.Errorf("decode request: %w", err)
 	}
 	return req, files, nil
-}
-
-func closeFiles(files []*os.File) {
-	for _, f := range files {
-		f.Close()
-	}
 }

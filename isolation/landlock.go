@@ -7,6 +7,7 @@ import (
 	"syscall"
 	"unsafe"
 
+	"github.com/storage-agent/storage-agent/isolation/serve"
 	"golang.org/x/sys/unix"
 )
 
@@ -73,7 +74,7 @@ type landlockRule struct {
 // them, never devices) and, to be loaded and run at all, the tool
 // directory, read and execute only.
 func programRules(mounts []workerMount) []landlockRule {
-	rules := []landlockRule{{path: rsyncDir, access: landlockReadOnly | unix.LANDLOCK_ACCESS_FS_EXECUTE}}
+	rules := []landlockRule{{path: serve.RsyncDir, access: landlockReadOnly | unix.LANDLOCK_ACCESS_FS_EXECUTE}}
 	for _, m := range mounts {
 		access := uint64(landlockReadOnly)
 		if !m.ReadOnly {
@@ -151,12 +152,12 @@ func (rs *landlockRuleset) add(r landlockRule, handled uint64) error {
 	return nil
 }
 
-// startConfined runs start on a fresh OS thread confined by the ruleset,
+// StartConfined runs start on a fresh OS thread confined by the ruleset,
 // so that the program it forks (and everything that program starts) is
 // confined too; the worker's other threads are not. The thread is never
 // unlocked: the runtime retires it when the goroutine ends instead of
 // handing a confined thread to other goroutines.
-func (rs *landlockRuleset) startConfined(start func() (int, <-chan syscall.WaitStatus, error)) (int, <-chan syscall.WaitStatus, error) {
+func (rs *landlockRuleset) StartConfined(start func() (int, <-chan syscall.WaitStatus, error)) (int, <-chan syscall.WaitStatus, error) {
 	if rs.fd < 0 {
 		return start()
 	}

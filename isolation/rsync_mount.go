@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/opencontainers/runc/libcontainer/configs"
+	"github.com/storage-agent/storage-agent/isolation/serve"
 	"golang.org/x/sys/unix"
 )
 
@@ -39,11 +40,11 @@ func rsyncMounts() ([]*configs.Mount, error) {
 	}
 	const flags = unix.MS_BIND | unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV
 	mounts := []*configs.Mount{
-		{Source: bin, Destination: rsyncBinary, Device: "bind", Flags: flags},
-		{Source: interp, Destination: rsyncLoader, Device: "bind", Flags: flags},
+		{Source: bin, Destination: serve.RsyncBinary, Device: "bind", Flags: flags},
+		{Source: interp, Destination: serve.RsyncLoader, Device: "bind", Flags: flags},
 	}
 	for soname, host := range libs {
-		mounts = append(mounts, &configs.Mount{Source: host, Destination: rsyncLibDir + "/" + soname, Device: "bind", Flags: flags})
+		mounts = append(mounts, &configs.Mount{Source: host, Destination: serve.RsyncLibDir + "/" + soname, Device: "bind", Flags: flags})
 	}
 	return mounts, nil
 }

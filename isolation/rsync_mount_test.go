@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/storage-agent/storage-agent/isolation/serve"
 	"golang.org/x/sys/unix"
 )
 
@@ -20,11 +21,11 @@ func TestRsyncMounts(t *testing.T) {
 	dests := map[string]bool{}
 	for _, m := range mounts {
 		dests[m.Destination] = true
-		if !strings.HasPrefix(m.Destination, rsyncDir+"/") || m.Flags&unix.MS_RDONLY == 0 {
-			t.Errorf("mount %s -> %s: outside %s or writable", m.Source, m.Destination, rsyncDir)
+		if !strings.HasPrefix(m.Destination, serve.RsyncDir+"/") || m.Flags&unix.MS_RDONLY == 0 {
+			t.Errorf("mount %s -> %s: outside %s or writable", m.Source, m.Destination, serve.RsyncDir)
 		}
 	}
-	for _, want := range []string{rsyncBinary, rsyncLoader, rsyncLibDir + "/libc.so.6", rsyncLibDir + "/libpopt.so.0"} {
+	for _, want := range []string{serve.RsyncBinary, serve.RsyncLoader, serve.RsyncLibDir + "/libc.so.6", serve.RsyncLibDir + "/libpopt.so.0"} {
 		if !dests[want] {
 			t.Errorf("no mount at %s (have %v)", want, dests)
 		}

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/opencontainers/runc/libcontainer"
+	"github.com/storage-agent/storage-agent/isolation/serve"
+	"github.com/storage-agent/storage-agent/isolation/unixsock"
 	"golang.org/x/sys/unix"
 )
 
@@ -116,7 +118,7 @@ func (w *Worker) start(ctx context.Context, spec Spec) error {
 	if err != nil {
 		return fmt.Errorf("isolation: encode worker spec: %w", err)
 	}
-	local, remote, err := socketPair(unix.SOCK_SEQPACKET)
+	local, remote, err := unixsock.Pair(unix.SOCK_SEQPACKET)
 	if err != nil {
 		return fmt.Errorf("isolation: control socket: %w", err)
 	}
@@ -172,7 +174,7 @@ func (w *Worker) awaitReady(ctx context.Context) error {
 	go func() {
 		buf := make([]byte, 512)
 		req, files, err := recvRequest(int(w.control.Fd()), buf, nil)
-		closeFiles(files)
+		unixsock.CloseFiles(files)
 		if err == nil && req.Op != opReady {
 			err = fmt.Errorf("unexpected %q message", req.Op)
 		}
@@ -233,7 +235,7 @@ func (w *Worker) send(req request, files ...*os.File) error {
 // OpenSFTP opens a new stream served by an SFTP server inside the worker.
 // The returned conn is a *net.UnixConn: CloseWrite passes EOF.
 func (w *Worker) OpenSFTP(ctx context.Context) (io.ReadWriteCloser, error) {
-	local, remote, err := socketPair(unix.SOCK_STREAM)
+	local, remote, err := unixsock.Pair(unix.SOCK_STREAM)
 	if err != nil {
 		return nil, err
 	}
@@ -243,18 +245,18 @@ func (w *Worker) OpenSFTP(ctx context.Context) (io.ReadWriteCloser, error) {
 		local.Close()
 		return nil, err
 	}
-	return streamConn(local)
+	return unixsock.Conn(local)
 }
 
 // Exec runs an SSH exec request's command line inside the worker and returns
 // its exit status. The worker decides which commands it serves; stdin is
 // relayed until EOF, stdout and stderr until the command ends.
 func (w *Worker) Exec(ctx context.Context, command string, stdio Stdio) (int, error) {
-	dataL, dataR, err := socketPair(unix.SOCK_STREAM)
+	dataL, dataR, err := unixsock.Pair(unix.SOCK_STREAM)
 	if err != nil {
 		return -1, err
 	}
-	errL, errR, err := socketPair(unix.SOCK_STREAM)
+	errL, errR, err := unixsock.Pair(unix.SOCK_STREAM)
 	if err != nil {
 		dataL.Close()
 		dataR.Close()
@@ -268,13 +270,13 @@ func (w *Worker) Exec(ctx context.Context, command string, stdio Stdio) (int, er
 		errL.Close()
 		return -1, err
 	}
-	data, err := streamConn(dataL)
+	data, err := unixsock.Conn(dataL)
 	if err != nil {
 		errL.Close()
 		return -1, err
 	}
 	defer data.Close()
-	errConn, err := streamConn(errL)
+	errConn, err := unixsock.Conn(errL)
 	if err != nil {
 		return -1, err
 	}
@@ -325,7 +327,7 @@ func copyStderr(dst io.Writer, src io.Reader) int32 {
 			return -1
 		}
 		n := binary.BigEndian.Uint32(hdr[:])
-		if n == statusFrame {
+		if n == serve.StatusFrame {
 			if _, err := io.ReadFull(src, hdr[:]); err != nil {
 				return -1
 			}
@@ -342,9 +344,6 @@ func copyStderr(dst io.Writer, src io.Reader) int32 {
 		}
 	}
 }
-
-// statusFrame marks the exit-status frame on an exec's stderr stream.
-const statusFrame = 0xFFFFFFFF
 
 // MemoryUsage returns the bytes the worker's cgroup currently charges.
 func (w *Worker) MemoryUsage() (int64, error) {

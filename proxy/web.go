@@ -6,24 +6,25 @@ import (
 	"io"
 
 	"github.com/storage-agent/storage-agent/isolation"
+	"github.com/storage-agent/storage-agent/isolation/webproto"
 )
 
 // webWorker is the part of a worker that serves webfs; *isolation.Worker
 // has it. Kept apart from the worker interface so session tests need not.
 type webWorker interface {
-	Web(ctx context.Context, req isolation.WebRequest, body io.Reader) (isolation.WebReply, io.ReadCloser, error)
+	Web(ctx context.Context, req webproto.WebRequest, body io.Reader) (webproto.WebReply, io.ReadCloser, error)
 }
 
 var _ webWorker = (*isolation.Worker)(nil)
 
 // Web runs one webfs file operation inside the session's worker.
-func (s *Session) Web(ctx context.Context, req isolation.WebRequest, body io.Reader) (isolation.WebReply, io.ReadCloser, error) {
+func (s *Session) Web(ctx context.Context, req webproto.WebRequest, body io.Reader) (webproto.WebReply, io.ReadCloser, error) {
 	if s.isClosed() {
-		return isolation.WebReply{}, nil, ErrSessionClosed
+		return webproto.WebReply{}, nil, ErrSessionClosed
 	}
 	w, ok := s.w.(webWorker)
 	if !ok {
-		return isolation.WebReply{}, nil, errors.New("proxy: this worker does not serve web requests")
+		return webproto.WebReply{}, nil, errors.New("proxy: this worker does not serve web requests")
 	}
 	return w.Web(ctx, req, body)
 }

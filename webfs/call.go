@@ -6,7 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/storage-agent/storage-agent/isolation"
+	"github.com/storage-agent/storage-agent/isolation/webproto"
 )
 
 // copyBuffer is the relay buffer size from a worker to a client.
@@ -15,7 +15,7 @@ const copyBuffer = 256 << 10
 // do runs req in the caller's session worker. On a worker error or an
 // error status it answers the client and returns ok=false; otherwise the
 // caller owns payload (close it).
-func (s *Server) do(c *gin.Context, req isolation.WebRequest, body io.Reader) (isolation.WebReply, io.ReadCloser, bool) {
+func (s *Server) do(c *gin.Context, req webproto.WebRequest, body io.Reader) (webproto.WebReply, io.ReadCloser, bool) {
 	rep, payload, err := sessionOf(c).Web(c.Request.Context(), req, body)
 	if err != nil {
 		s.log.Warn("webfs: worker request failed", "op", req.Op, "err", err)
@@ -34,7 +34,7 @@ func (s *Server) do(c *gin.Context, req isolation.WebRequest, body io.Reader) (i
 }
 
 // run is do for operations without a payload.
-func (s *Server) run(c *gin.Context, req isolation.WebRequest, body io.Reader) (isolation.WebReply, bool) {
+func (s *Server) run(c *gin.Context, req webproto.WebRequest, body io.Reader) (webproto.WebReply, bool) {
 	rep, payload, ok := s.do(c, req, body)
 	if ok {
 		payload.Close()
@@ -43,7 +43,7 @@ func (s *Server) run(c *gin.Context, req isolation.WebRequest, body io.Reader) (
 }
 
 // stream relays an operation's payload as the response body.
-func (s *Server) stream(c *gin.Context, req isolation.WebRequest, contentType string) {
+func (s *Server) stream(c *gin.Context, req webproto.WebRequest, contentType string) {
 	_, payload, ok := s.do(c, req, nil)
 	if !ok {
 		return

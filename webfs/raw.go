@@ -12,7 +12,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/storage-agent/storage-agent/isolation"
+	"github.com/storage-agent/storage-agent/isolation/webproto"
 )
 
 // archive formats webfs builds: ?algo= value -> format, extension, type.
@@ -31,7 +31,7 @@ func (s *Server) raw(c *gin.Context) {
 	if !ok {
 		return
 	}
-	st, ok := s.run(c, isolation.WebRequest{Op: isolation.WebStat, Path: p}, nil)
+	st, ok := s.run(c, webproto.WebRequest{Op: webproto.WebStat, Path: p}, nil)
 	if !ok {
 		return
 	}
@@ -51,7 +51,7 @@ func (s *Server) raw(c *gin.Context) {
 	h.Set("Content-Type", "application/octet-stream")
 	if c.Query("inline") == "true" {
 		disposition = "inline"
-		h.Set("Content-Type", isolation.WebContentType(name))
+		h.Set("Content-Type", webproto.WebContentType(name))
 		h.Set("Content-Security-Policy", rawCSP)
 	}
 	h.Set("Content-Disposition", disposition+"; filename*=utf-8''"+url.PathEscape(name))
@@ -73,7 +73,7 @@ func (s *Server) raw(c *gin.Context) {
 		c.Status(status)
 		return
 	}
-	_, payload, ok := s.do(c, isolation.WebRequest{Op: isolation.WebRead, Path: p, Offset: off, Length: n}, nil)
+	_, payload, ok := s.do(c, webproto.WebRequest{Op: webproto.WebRead, Path: p, Offset: off, Length: n}, nil)
 	if !ok {
 		return
 	}
@@ -184,5 +184,5 @@ func (s *Server) rawArchive(c *gin.Context, dir string) {
 		c.Status(http.StatusOK)
 		return
 	}
-	s.stream(c, isolation.WebRequest{Op: isolation.WebArchive, Path: dir, Files: files, Format: f[0]}, f[2])
+	s.stream(c, webproto.WebRequest{Op: webproto.WebArchive, Path: dir, Files: files, Format: f[0]}, f[2])
 }

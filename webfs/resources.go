@@ -7,7 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/storage-agent/storage-agent/isolation"
+	"github.com/storage-agent/storage-agent/isolation/webproto"
 )
 
 // resourceGet answers GET /api/resources/{path}: a listing, a file's info
@@ -20,7 +20,7 @@ func (s *Server) resourceGet(c *gin.Context) {
 			fail(c, http.StatusBadRequest)
 			return
 		}
-		s.stream(c, isolation.WebRequest{Op: isolation.WebRecursive, Path: p}, "application/json; charset=utf-8")
+		s.stream(c, webproto.WebRequest{Op: webproto.WebRecursive, Path: p}, "application/json; charset=utf-8")
 		return
 	}
 	p, ok := userPath(c)
@@ -35,18 +35,18 @@ func (s *Server) resourceGet(c *gin.Context) {
 		return
 	}
 	if c.GetHeader("X-Encoding") == "true" {
-		st, ok := s.run(c, isolation.WebRequest{Op: isolation.WebStat, Path: p}, nil)
+		st, ok := s.run(c, webproto.WebRequest{Op: webproto.WebStat, Path: p}, nil)
 		if !ok {
 			return
 		}
-		if st.IsDir || isolation.WebFileType(p) != "text" {
+		if st.IsDir || webproto.WebFileType(p) != "text" {
 			fail(c, http.StatusBadRequest)
 			return
 		}
-		s.stream(c, isolation.WebRequest{Op: isolation.WebRead, Path: p, Length: -1}, "text/plain; charset=utf-8")
+		s.stream(c, webproto.WebRequest{Op: webproto.WebRead, Path: p, Length: -1}, "text/plain; charset=utf-8")
 		return
 	}
-	s.stream(c, isolation.WebRequest{Op: isolation.WebInfo, Path: p, Checksum: sum, Content: true}, "application/json; charset=utf-8")
+	s.stream(c, webproto.WebRequest{Op: webproto.WebInfo, Path: p, Checksum: sum, Content: true}, "application/json; charset=utf-8")
 }
 
 // resourcePost answers POST: mkdir -p for a path ending in "/", else the
@@ -57,12 +57,12 @@ func (s *Server) resourcePost(c *gin.Context) {
 		return
 	}
 	if strings.HasSuffix(c.Param("path"), "/") {
-		if _, ok := s.run(c, isolation.WebRequest{Op: isolation.WebMkdir, Path: p}, nil); ok {
+		if _, ok := s.run(c, webproto.WebRequest{Op: webproto.WebMkdir, Path: p}, nil); ok {
 			ok200(c)
 		}
 		return
 	}
-	req := isolation.WebRequest{Op: isolation.WebWrite, Path: p, Override: c.Query("override") == "true"}
+	req := webproto.WebRequest{Op: webproto.WebWrite, Path: p, Override: c.Query("override") == "true"}
 	if _, ok := s.run(c, req, c.Request.Body); ok {
 		ok200(c)
 	}
@@ -74,7 +74,7 @@ func (s *Server) resourcePut(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if _, ok := s.run(c, isolation.WebRequest{Op: isolation.WebWrite, Path: p, Existing: true}, c.Request.Body); ok {
+	if _, ok := s.run(c, webproto.WebRequest{Op: webproto.WebWrite, Path: p, Existing: true}, c.Request.Body); ok {
 		ok200(c)
 	}
 }
@@ -96,9 +96,9 @@ func (s *Server) resourcePatch(c *gin.Context) {
 	var op string
 	switch c.Query("action") {
 	case "copy":
-		op = isolation.WebCopy
+		op = webproto.WebCopy
 	case "rename":
-		op = isolation.WebMove
+		op = webproto.WebMove
 	default:
 		fail(c, http.StatusBadRequest)
 		return
@@ -107,7 +107,7 @@ func (s *Server) resourcePatch(c *gin.Context) {
 		fail(c, http.StatusForbidden)
 		return
 	}
-	if dst == src && op == isolation.WebMove {
+	if dst == src && op == webproto.WebMove {
 		ok200(c)
 		return
 	}
@@ -115,7 +115,7 @@ func (s *Server) resourcePatch(c *gin.Context) {
 		fail(c, http.StatusBadRequest) // into itself
 		return
 	}
-	req := isolation.WebRequest{Op: op, Path: src, Dest: dst, Override: c.Query("override") == "true", Rename: c.Query("rename") == "true"}
+	req := webproto.WebRequest{Op: op, Path: src, Dest: dst, Override: c.Query("override") == "true", Rename: c.Query("rename") == "true"}
 	if _, ok := s.run(c, req, nil); ok {
 		ok200(c)
 	}
@@ -131,7 +131,7 @@ func (s *Server) resourceDelete(c *gin.Context) {
 		fail(c, http.StatusForbidden)
 		return
 	}
-	if _, ok := s.run(c, isolation.WebRequest{Op: isolation.WebDelete, Path: p}, nil); ok {
+	if _, ok := s.run(c, webproto.WebRequest{Op: webproto.WebDelete, Path: p}, nil); ok {
 		c.Status(http.StatusNoContent)
 	}
 }

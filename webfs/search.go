@@ -3,7 +3,7 @@ package webfs
 import (
 	"github.com/gin-gonic/gin"
 
-	"github.com/storage-agent/storage-agent/isolation"
+	"github.com/storage-agent/storage-agent/isolation/webproto"
 )
 
 // search streams NDJSON matches below the path (see FILEBROWSER_API.md).
@@ -12,7 +12,7 @@ func (s *Server) search(c *gin.Context) {
 	if !ok {
 		return
 	}
-	s.stream(c, isolation.WebRequest{Op: isolation.WebSearch, Path: p, Query: c.Query("query")}, "application/x-ndjson")
+	s.stream(c, webproto.WebRequest{Op: webproto.WebSearch, Path: p, Query: c.Query("query")}, "application/x-ndjson")
 }
 
 // usage answers {"total","used"} of the path's filesystem.
@@ -21,5 +21,5 @@ func (s *Server) usage(c *gin.Context) {
 	if !ok {
 		return
 	}
-	s.stream(c, isolation.WebRequest{Op: isolation.WebUsage, Path: p}, "application/json")
+	s.stream(c, webproto.WebRequest{Op: webproto.WebUsage, Path: p}, "application/json")
 }

@@ -16,7 +16,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/storage-agent/storage-agent/isolation"
+	"github.com/storage-agent/storage-agent/isolation/webproto"
 )
 
 // Session is what webfs needs of one direct-access session.
@@ -28,7 +28,7 @@ type Session interface {
 	// VerifyToken returns nil when token is this session's valid token.
 	VerifyToken(token string) error
 	// Web runs one file operation inside the session's worker.
-	Web(ctx context.Context, req isolation.WebRequest, body io.Reader) (isolation.WebReply, io.ReadCloser, error)
+	Web(ctx context.Context, req webproto.WebRequest, body io.Reader) (webproto.WebReply, io.ReadCloser, error)
 	// Done is closed when the session closes: its tokens die at once.
 	Done() <-chan struct{}
 	// Hold marks the session busy (for its idle timeout) until release.

@@ -8,7 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/storage-agent/storage-agent/isolation"
+	"github.com/storage-agent/storage-agent/isolation/webproto"
 )
 
 // tusHeaders marks tus answers (protocol 1.0.0).
@@ -39,7 +39,7 @@ func (s *Server) tusPost(c *gin.Context) {
 		fail(c, http.StatusBadRequest)
 		return
 	}
-	req := isolation.WebRequest{Op: isolation.WebTusCreate, Path: p, Length: n,
+	req := webproto.WebRequest{Op: webproto.WebTusCreate, Path: p, Length: n,
 		Override: c.Query("override") == "true", MaxAge: int64(s.opts.UploadMaxAge.Seconds())}
 	if _, ok := s.run(c, req, nil); !ok {
 		return
@@ -56,7 +56,7 @@ func (s *Server) tusHead(c *gin.Context) {
 	if !ok {
 		return
 	}
-	rep, ok := s.run(c, isolation.WebRequest{Op: isolation.WebTusHead, Path: p}, nil)
+	rep, ok := s.run(c, webproto.WebRequest{Op: webproto.WebTusHead, Path: p}, nil)
 	if !ok {
 		return
 	}
@@ -82,7 +82,7 @@ func (s *Server) tusPatch(c *gin.Context) {
 		fail(c, http.StatusBadRequest)
 		return
 	}
-	rep, ok := s.run(c, isolation.WebRequest{Op: isolation.WebTusPatch, Path: p, Offset: off}, c.Request.Body)
+	rep, ok := s.run(c, webproto.WebRequest{Op: webproto.WebTusPatch, Path: p, Offset: off}, c.Request.Body)
 	if !ok {
 		return
 	}
@@ -97,7 +97,7 @@ func (s *Server) tusDelete(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if _, ok := s.run(c, isolation.WebRequest{Op: isolation.WebTusDelete, Path: p}, nil); ok {
+	if _, ok := s.run(c, webproto.WebRequest{Op: webproto.WebTusDelete, Path: p}, nil); ok {
 		c.Status(http.StatusNoContent)
 	}
 }

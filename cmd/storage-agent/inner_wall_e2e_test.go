@@ -47,7 +47,7 @@ func TestRsyncCannotWriteTheWorkersMemory(t *testing.T) {
 		t.Fatalf("plant link over sftp: %v\n%s", err, errOut)
 	}
 
-	addr := funcAddr(t, "github.com/storage-agent/storage-agent/isolation.checkRsyncArgs")
+	addr := funcAddr(t, "github.com/storage-agent/storage-agent/isolation/serve.checkRsyncArgs")
 	// xor eax,eax; xor ebx,ebx; ret: return a nil error.
 	codeload := filepath.Join(t.TempDir(), "codeload")
 	f, err := os.Create(codeload)

@@ -6,4 +6,8 @@
 // resolved through an *os.Root opened on the vfolder, never joined to a
 // host path: ".." and symlinks planted in a folder cannot lead out of it.
 // Only names this package builds itself from parsed uuids are joined.
+//
+// The os.Root helpers it shares with the sessions' file tree (recognising
+// an escape refusal, copying a file between roots) come from
+// isolation/sessionfs.
 package storage

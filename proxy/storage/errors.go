@@ -1,6 +1,10 @@
 package storage
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/storage-agent/storage-agent/isolation/sessionfs"
+)
 
 // Sentinel errors; every error of the package wraps one of these or an
 // *fs.PathError from the file system.
@@ -28,18 +32,11 @@ var (
 	ErrUploadNotFound = errors.New("upload session not found")
 )
 
-// escapeMsg is the text of os.Root's (unexported) error for a path that
-// leaves the root; it is the only way to tell that refusal apart.
-const escapeMsg = "path escapes from parent"
-
 // subpathErr turns os.Root's escape refusal into ErrInvalidSubpath and
-// leaves every other error as it is. The refusal may sit under several
-// *fs.PathError layers (MkdirAll wraps its stat's), so the chain is walked.
+// leaves every other error as it is.
 func subpathErr(err error) error {
-	for e := err; e != nil; e = errors.Unwrap(e) {
-		if e.Error() == escapeMsg {
-			return errors.Join(ErrInvalidSubpath, err)
-		}
+	if sessionfs.IsEscape(err) {
+		return errors.Join(ErrInvalidSubpath, err)
 	}
 	return err
 }

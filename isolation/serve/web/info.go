@@ -1,0 +1,226 @@
+package web
+
+import (
+	"bufio"
+	"crypto/md5"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"hash"
+	"io"
+	"io/fs"
+	"path"
+	"slices"
+	"time"
+
+	"github.com/storage-agent/storage-agent/isolation/sessionfs"
+	"github.com/storage-agent/storage-agent/isolation/webproto"
+	"golang.org/x/sys/unix"
+)
+
+// maxWebContent bounds the text content put into a file's info.
+const maxWebContent = 5 << 20
+
+// webItem is Filebrowser's file object.
+type webItem struct {
+	Path      string            `json:"path"`
+	Name      string            `json:"name"`
+	Size      int64             `json:"size"`
+	Extension string            `json:"extension"`
+	Modified  time.Time         `json:"modified"`
+	Mode      fs.FileMode       `json:"mode"`
+	IsDir     bool              `json:"isDir"`
+	IsSymlink bool              `json:"isSymlink"`
+	Type      string            `json:"type"`
+	Content   *string           `json:"content,omitempty"`
+	Checksums map[string]string `json:"checksums,omitempty"`
+}
+
+// newWebItem describes name at session path p from its lstat info; for a
+// symlink the target (confined to the mount) gives size and kind.
+func newWebItem(m *sessionfs.Mount, rel, abs string, fi fs.FileInfo) webItem {
+	it := webItem{Path: abs, Name: path.Base(abs), Size: fi.Size(), Modified: fi.ModTime(), Mode: fi.Mode(), IsDir: fi.IsDir()}
+	if abs == "/" {
+		it.Name = ""
+	}
+	if fi.Mode()&fs.ModeSymlink != 0 {
+		it.IsSymlink = true
+		t, err := m.Root.Stat(rel)
+		if err != nil {
+			it.Type = "invalid_link"
+			return it
+		}
+		it.Size, it.IsDir = t.Size(), t.IsDir()
+	}
+	if it.IsDir {
+		it.Size = 0
+		if it.Type == "" {
+			it.Type = ""
+		}
+		return it
+	}
+	it.Extension = path.Ext(it.Name)
+	it.Type = webproto.WebFileType(it.Name)
+	return it
+}
+
+// info answers GET /api/resources: a directory's listing, streamed entry
+// by entry, or a file's info.
+func (c *webCall) info() error {
+	p, err := c.sfs.resolveWeb(c.req.Path, false)
+	if err != nil {
+		return err
+	}
+	if p.m == nil {
+		return c.listRoot()
+	}
+	fi, err := p.m.Root.Lstat(p.rel)
+	if err != nil {
+		return err
+	}
+	it := newWebItem(p.m, p.rel, p.abs, fi)
+	if p.rel == "." {
+		it.Name = p.m.Name
+	}
+	if it.IsDir {
+		if c.req.Checksum != "" {
+			return fmt.Errorf("checksum of a directory: %w", errWebBadRequest)
+		}
+		return c.listDir(p, it)
+	}
+	if c.req.Checksum != "" {
+		sum, err := checksum(p, c.req.Checksum)
+		if err != nil {
+			return err
+		}
+		it.Checksums = map[string]string{c.req.Checksum: sum}
+	}
+	if c.req.Content && it.Type == "text" && it.Size <= maxWebContent {
+		b, err := p.m.Root.ReadFile(p.rel)
+		if err == nil {
+			s := string(b)
+			it.Content = &s
+		}
+	}
+	if err := c.reply(webproto.WebReply{}); err != nil {
+		return nil
+	}
+	_ = json.NewEncoder(c.conn).Encode(it)
+	return nil
+}
+
+func checksum(p webPath, algo string) (string, error) {
+	var h hash.Hash
+	switch algo {
+	case "md5":
+		h = md5.New()
+	case "sha1":
+		h = sha1.New()
+	case "sha256":
+		h = sha256.New()
+	case "sha512":
+		h = sha512.New()
+	default:
+		return "", fmt.Errorf("checksum %q: %w", algo, errWebBadRequest)
+	}
+	f, err := p.m.Root.Open(p.rel)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	if _, err := io.CopyBuffer(h, f, make([]byte, 1<<20)); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// listingWriter writes a directory object: head fields, items, counts.
+type listingWriter struct {
+	w               *bufio.Writer
+	n               int
+	numDirs, nFiles int
+}
+
+func (c *webCall) startListing(dir webItem) (*listingWriter, error) {
+	if err := c.reply(webproto.WebReply{}); err != nil {
+		return nil, err
+	}
+	lw := &listingWriter{w: bufio.NewWriterSize(c.conn, 256<<10)}
+	head, _ := json.Marshal(dir)
+	lw.w.Write(head[:len(head)-1])
+	lw.w.WriteString(`,"sorting":{"by":"name","asc":true},"items":[`)
+	return lw, nil
+}
+
+func (lw *listingWriter) add(it webItem) {
+	if lw.n > 0 {
+		lw.w.WriteByte(',')
+	}
+	lw.n++
+	if it.IsDir {
+		lw.numDirs++
+	} else {
+		lw.nFiles++
+	}
+	b, _ := json.Marshal(it)
+	lw.w.Write(b)
+}
+
+func (lw *listingWriter) finish() {
+	fmt.Fprintf(lw.w, `],"numDirs":%d,"numFiles":%d}`, lw.numDirs, lw.nFiles)
+	_ = lw.w.Flush()
+}
+
+// listDir streams a directory's entries sorted by name. Only names are
+// held (to sort); each entry is lstat'ed relative to the open directory
+// and written out at once, so the JSON never sits in memory.
+func (c *webCall) listDir(p webPath, dir webItem) error {
+	f, err := openDir(p)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	names, err := f.Readdirnames(-1)
+	if err != nil {
+		return err
+	}
+	slices.Sort(names)
+	lw, err := c.startListing(dir)
+	if err != nil {
+		return nil
+	}
+	for _, name := range names {
+		if hidden(p.rel, name) {
+			continue
+		}
+		var st unix.Stat_t
+		if unix.Fstatat(int(f.Fd()), name, &st, unix.AT_SYMLINK_NOFOLLOW) != nil {
+			continue // removed since readdir
+		}
+		lw.add(newWebItem(p.m, path.Join(p.rel, name), path.Join(p.abs, name), sessionfs.StatInfo(name, &st)))
+	}
+	lw.finish()
+	return nil
+}
+
+// listRoot lists the virtual session root: one directory per mount.
+func (c *webCall) listRoot() error {
+	lw, err := c.startListing(webItem{Path: "/", Mode: fs.ModeDir | 0o555, IsDir: true, Modified: time.Now()})
+	if err != nil {
+		return nil
+	}
+	for _, name := range c.sfs.Names() {
+		m := c.sfs.Mount(name)
+		fi, err := m.Root.Stat(".")
+		if err != nil {
+			continue
+		}
+		it := newWebItem(m, ".", "/"+name, fi)
+		lw.add(it)
+	}
+	lw.finish()
+	return nil
+}

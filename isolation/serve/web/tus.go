@@ -1,0 +1,201 @@
+package web
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/storage-agent/storage-agent/isolation/sessionfs"
+	"github.com/storage-agent/storage-agent/isolation/webproto"
+	"golang.org/x/sys/unix"
+)
+
+// A tus upload of <mount>/<rel> lives in the mount's upload area as
+// t-<key>.part (the bytes so far) and t-<key>.json (its tusMeta), key
+// being a hash of rel; it is renamed onto rel only when complete. State
+// sits on disk, so it outlives a daemon restart, and idle uploads are
+// swept when a new one starts.
+type tusMeta struct {
+	Path     string `json:"path"`
+	Length   int64  `json:"length"`
+	Override bool   `json:"override"`
+}
+
+func tusKey(rel string) string {
+	h := sha256.Sum256([]byte(rel))
+	return "t-" + hex.EncodeToString(h[:16])
+}
+
+// tusOpen resolves Path and reads its upload's meta (ENOENT: none).
+func (c *webCall) tusOpen(write bool) (webPath, string, tusMeta, error) {
+	p, err := c.sfs.resolveWeb(c.req.Path, write)
+	if err != nil {
+		return p, "", tusMeta{}, err
+	}
+	if p.m == nil || p.rel == "." {
+		return p, "", tusMeta{}, sessionfs.ErrVirtual
+	}
+	key := tusKey(p.rel)
+	var meta tusMeta
+	b, err := p.m.Root.ReadFile(path.Join(uploadsDir, key+".json"))
+	if err == nil {
+		err = json.Unmarshal(b, &meta)
+	}
+	if err == nil && meta.Path != p.rel {
+		err = fmt.Errorf("upload state of another file: %w", fs.ErrNotExist)
+	}
+	return p, key, meta, err
+}
+
+// tusCreate starts (or restarts) an upload of Length bytes.
+func (c *webCall) tusCreate() error {
+	p, key, _, err := c.tusOpen(true)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if c.req.Length < 0 {
+		return fmt.Errorf("negative Upload-Length: %w", errWebBadRequest)
+	}
+	if fi, err := p.m.Root.Lstat(p.rel); err == nil && (fi.IsDir() || !c.req.Override) {
+		return &fs.PathError{Op: "create", Path: p.abs, Err: fs.ErrExist}
+	}
+	if c.req.MaxAge > 0 {
+		sweepUploads(p.m, time.Duration(c.req.MaxAge)*time.Second)
+	}
+	f, err := stage(p.m, key+".part")
+	if err != nil {
+		return err
+	}
+	f.Close()
+	meta, _ := json.Marshal(tusMeta{Path: p.rel, Length: c.req.Length, Override: c.req.Override})
+	if err := p.m.Root.WriteFile(path.Join(uploadsDir, key+".json"), meta, 0o600); err != nil {
+		return err
+	}
+	if c.req.Length == 0 {
+		if err := c.tusFinish(p, key, c.req.Override); err != nil {
+			return err
+		}
+	}
+	return c.reply(webproto.WebReply{Status: 201, Length: c.req.Length})
+}
+
+// tusFinish renames a complete upload into place and forgets it.
+func (c *webCall) tusFinish(p webPath, key string, override bool) error {
+	err := place(p.m, key+".part", p.rel, override)
+	if err != nil {
+		_ = p.m.Root.Remove(path.Join(uploadsDir, key+".part"))
+	}
+	_ = p.m.Root.Remove(path.Join(uploadsDir, key+".json"))
+	return err
+}
+
+// tusHead reports an active upload's offset and length.
+func (c *webCall) tusHead() error {
+	p, key, meta, err := c.tusOpen(false)
+	if err != nil {
+		return err
+	}
+	fi, err := p.m.Root.Lstat(path.Join(uploadsDir, key+".part"))
+	if err != nil {
+		return err
+	}
+	return c.reply(webproto.WebReply{Offset: fi.Size(), Length: meta.Length})
+}
+
+// tusPatch appends the body at Offset. Bytes beyond Upload-Length refuse
+// the whole chunk (413) and keep nothing of it; a cut body keeps what
+// arrived, for the client to resume from.
+func (c *webCall) tusPatch() error {
+	p, key, meta, err := c.tusOpen(true)
+	if err != nil {
+		return err
+	}
+	f, err := p.m.Root.OpenFile(path.Join(uploadsDir, key+".part"), os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	start := fi.Size()
+	if c.req.Offset != start {
+		return c.reply(webproto.WebReply{Status: 409, Error: "Upload-Offset mismatch", Offset: start, Length: meta.Length})
+	}
+	if _, err := f.Seek(start, io.SeekStart); err != nil {
+		return err
+	}
+	n, werr := io.CopyBuffer(f, io.LimitReader(c.body, meta.Length-start), make([]byte, 1<<20))
+	var one [1]byte
+	if werr == nil && start+n == meta.Length {
+		if k, _ := c.body.Read(one[:]); k > 0 {
+			_ = f.Truncate(start)
+			return fmt.Errorf("upload of %d bytes: %w", meta.Length, errWebTooLarge)
+		}
+	}
+	if werr != nil && errorStatus(werr) != 500 {
+		_ = f.Truncate(start)
+		return werr // the disk refused (full, quota): keep nothing of the chunk
+	}
+	if start+n == meta.Length {
+		if err := f.Close(); err != nil {
+			return err
+		}
+		if err := c.tusFinish(p, key, meta.Override); err != nil {
+			return err
+		}
+	}
+	return c.reply(webproto.WebReply{Offset: start + n, Length: meta.Length})
+}
+
+// tusDelete drops an upload and its bytes.
+func (c *webCall) tusDelete() error {
+	p, key, _, err := c.tusOpen(true)
+	if err != nil {
+		return err
+	}
+	_ = p.m.Root.Remove(path.Join(uploadsDir, key+".part"))
+	if err := p.m.Root.Remove(path.Join(uploadsDir, key+".json")); err != nil {
+		return err
+	}
+	return c.reply(webproto.WebReply{Status: 204})
+}
+
+// sweepUploads removes staged files of uploads idle for longer than
+// maxAge; an upload is idle when none of its files changed recently.
+func sweepUploads(m *sessionfs.Mount, maxAge time.Duration) {
+	d, err := m.Root.Open(uploadsDir)
+	if err != nil {
+		return
+	}
+	defer d.Close()
+	names, err := d.Readdirnames(-1)
+	if err != nil {
+		return
+	}
+	newest := make(map[string]int64)
+	for _, n := range names {
+		var st unix.Stat_t
+		if unix.Fstatat(int(d.Fd()), n, &st, unix.AT_SYMLINK_NOFOLLOW) != nil {
+			continue
+		}
+		key := strings.TrimSuffix(strings.TrimSuffix(n, ".part"), ".json")
+		newest[key] = max(newest[key], st.Mtim.Sec)
+	}
+	cutoff := time.Now().Add(-maxAge).Unix()
+	for _, n := range names {
+		key := strings.TrimSuffix(strings.TrimSuffix(n, ".part"), ".json")
+		if t, ok := newest[key]; ok && t < cutoff {
+			_ = unix.Unlinkat(int(d.Fd()), n, 0)
+		}
+	}
+}
