@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"time"
 
 	"github.com/storage-agent/storage-agent/isolation"
 )
@@ -27,3 +28,6 @@ func (s *Session) Web(ctx context.Context, req isolation.WebRequest, body io.Rea
 	}
 	return w.Web(ctx, req, body)
 }
+
+// ExpiresAt is when the session ends by its TTL; the web UI shows it.
+func (s *Session) ExpiresAt() time.Time { return s.expires }

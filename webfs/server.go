@@ -66,6 +66,7 @@ type Server struct {
 	handler http.Handler
 	limiter *throttle.Throttle
 	prefs   prefsStore
+	revoked revocations
 }
 
 // New builds the server and loads (or generates) its certificate.
@@ -161,9 +162,14 @@ func (s *Server) routes() http.Handler {
 	r.GET("/login", s.loginLink)
 	r.POST("/api/login", s.login)
 	r.GET("/", s.index)
+	r.GET("/ui/*file", s.asset)
+	r.POST("/api/ui/token", s.uiToken)
 
 	api := r.Group("/api", s.authenticate)
 	api.POST("/renew", s.renew)
+	api.GET("/ui/session", s.uiSession)
+	api.POST("/ui/logout", s.uiLogout)
+	api.POST("/ui/cookie", s.uiCookie)
 	api.GET("/resources/*path", s.resourceGet)
 	api.POST("/resources/*path", s.resourcePost)
 	api.PUT("/resources/*path", s.resourcePut)
