@@ -7,11 +7,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
@@ -156,4 +158,22 @@ func (b *uiBrowser) cookie(name string) string {
 		return err
 	}))
 	return val
+}
+
+// acceptDialogs accepts every native dialog (such as the beforeunload
+// warning while uploads run) and counts them in seen.
+func (b *uiBrowser) acceptDialogs(seen *atomic.Int32) {
+	b.t.Helper()
+	err := chromedp.Listen(b.ctx, func(ev any) {
+		if _, ok := ev.(*page.EventJavascriptDialogOpening); ok {
+			seen.Add(1)
+			go chromedp.Do(b.ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+				_, err := cdp.Call(ctx, tg, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
+				return err
+			}))
+		}
+	})
+	if err != nil {
+		b.t.Fatal(err)
+	}
 }

@@ -122,6 +122,7 @@ export class Uploads {
 
   async send(it, override = false) {
     it.error = '';
+    it.resumedFrom = -1; // set by the first progress report: the server's offset
     it.last = { at: performance.now(), sent: it.sent };
     try {
       if (parent(it.path) !== this.app.listing.path || it.name.includes('/')) await this.ensureDir(parent(it.path));

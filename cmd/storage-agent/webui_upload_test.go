@@ -1,0 +1,104 @@
+package main
+
+import (
+	"bytes"
+	"crypto/rand"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// upState is the state of the transfer row of name.
+func upState(name string) string {
+	return fmt.Sprintf(`([...document.querySelectorAll('.up-row:not([hidden])')].find(r => r.dataset.name === %s) || {dataset: {}}).dataset`, js(name))
+}
+
+// hostFileIs fails unless the host file holds want.
+func hostFileIs(t *testing.T, p string, want []byte) {
+	t.Helper()
+	got, err := os.ReadFile(p)
+	if err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("%s: %d bytes, want %d: %v", p, len(got), len(want), err)
+	}
+}
+
+// TestUIUpload: files through the picker with per-file rows; a name
+// collision asks; pause and resume go on from the server's offset, and so
+// does an upload cut by a page reload.
+func TestUIUpload(t *testing.T) {
+	d := shared(t)
+	s, _, hosts := d.webFolderSession(t, "ui-up", map[string]string{"data": "rw"})
+	root := hosts["data"]
+	local := t.TempDir()
+	small := map[string][]byte{"a.txt": []byte("alpha"), "b #?.txt": []byte("beta")}
+	for n, c := range small {
+		os.WriteFile(filepath.Join(local, n), c, 0o644)
+	}
+	big := make([]byte, 192<<20)
+	rand.Read(big)
+	bigPath := filepath.Join(local, "big.bin")
+	os.WriteFile(bigPath, big, 0o644)
+
+	b := newUIBrowser(t, d)
+	b.openUI(s, "/data")
+	b.run(chromedp.SetUploadFiles(`#upload-files`, []string{filepath.Join(local, "a.txt"), filepath.Join(local, "b #?.txt")}))
+	b.wait(upState("a.txt") + `.state === 'done' && ` + upState("b #?.txt") + `.state === 'done'`)
+	for n, c := range small {
+		hostFileIs(t, filepath.Join(root, n), c)
+	}
+	b.wait(cell("b #?.txt") + ` !== undefined`)
+
+	// The same name again: keep both.
+	b.run(chromedp.SetUploadFiles(`#upload-files`, []string{filepath.Join(local, "a.txt")}))
+	b.wait(`document.querySelector('dialog.dlg[open] [data-value=keepboth]') !== null`)
+	b.do(`document.querySelector('dialog.dlg[open] [data-value=keepboth]').click()`)
+	b.wait(upState("a (1).txt") + `.state === 'done'`)
+	hostFileIs(t, filepath.Join(root, "a (1).txt"), small["a.txt"])
+
+	// Pause as soon as bytes flow, then resume: it goes on from the
+	// server's offset, and the file arrives whole.
+	b.do(`window.__paused = false; const iv = setInterval(() => {
+		const r = [...document.querySelectorAll('.up-row')].find(r => r.dataset.name === 'big.bin');
+		if (r && r.dataset.state === 'running' && r.querySelector('progress').value >= 5) { r.querySelector('.up-pause').click(); window.__paused = true; clearInterval(iv); }
+	}, 5)`)
+	b.run(chromedp.SetUploadFiles(`#upload-files`, []string{bigPath}))
+	b.wait(`window.__paused && ` + upState("big.bin") + `.state === 'paused'`)
+	if _, err := os.Stat(filepath.Join(root, "big.bin")); !os.IsNotExist(err) {
+		t.Fatalf("a paused upload is visible under its final name: %v", err)
+	}
+	b.do(`[...document.querySelectorAll('.up-row')].find(r => r.dataset.name === 'big.bin').querySelector('.up-resume').click()`)
+	b.wait(upState("big.bin") + `.state === 'done'`)
+	if from := evalJS[string](b, upState("big.bin")+`.resumedFrom`); from == "0" || from == "-1" {
+		t.Fatalf("resume started at %s, not at the server's offset", from)
+	}
+	hostFileIs(t, filepath.Join(root, "big.bin"), big)
+
+	// A reload cuts an upload (after the beforeunload warning); adding
+	// the same file again resumes it.
+	var warned atomic.Int32
+	b.acceptDialogs(&warned)
+	b.do(`const iv2 = setInterval(() => {
+		const r = [...document.querySelectorAll('.up-row')].find(r => r.dataset.name === 'big.bin' && r.dataset.state === 'running');
+		if (r && r.querySelector('progress').value >= 20) { clearInterval(iv2); location.reload(); }
+	}, 5)`)
+	b.run(chromedp.SetUploadFiles(`#upload-files`, []string{bigPath}))
+	b.wait(`document.querySelector('dialog.dlg[open] [data-value=overwrite]') !== null`)
+	b.do(`document.querySelector('dialog.dlg[open] [data-value=overwrite]').click()`)
+	b.wait(`document.querySelector('#app').dataset.ready && !document.querySelector('.up-row:not([hidden])') && document.querySelector('.up-note') && !document.querySelector('.up-note').hidden`)
+	if note := evalJS[string](b, `document.querySelector('.up-note').textContent`); !bytes.Contains([]byte(note), []byte("/data/big.bin")) {
+		t.Fatalf("no note of the unfinished upload: %q", note)
+	}
+	if warned.Load() == 0 {
+		t.Fatal("no beforeunload warning while an upload ran")
+	}
+	b.run(chromedp.SetUploadFiles(`#upload-files`, []string{bigPath}))
+	b.wait(upState("big.bin") + `.state === 'done'`)
+	if from := evalJS[string](b, upState("big.bin")+`.resumedFrom`); from == "0" || from == "-1" {
+		t.Fatalf("after reload the upload restarted at %s", from)
+	}
+	hostFileIs(t, filepath.Join(root, "big.bin"), big)
+}
