@@ -39,7 +39,7 @@ func newUIBrowser(t *testing.T, d *daemon) *uiBrowser {
 		chromedp.Flag("disable-gpu", true),
 		chromedp.WindowSize(1200, 800),
 	)
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	actx, cancelA := chromedp.NewExecAllocator(ctx, opts...)
 	bctx, cancelB := chromedp.NewContext(actx)
 	t.Cleanup(func() { cancelB(); cancelA(); cancel() })
@@ -76,7 +76,13 @@ func (b *uiBrowser) do(expr string) {
 // wait polls a JS condition until it is truthy (never a fixed sleep).
 func (b *uiBrowser) wait(cond string) {
 	b.t.Helper()
-	deadline := time.Now().Add(90 * time.Second)
+	b.waitFor(cond, 90*time.Second)
+}
+
+// waitFor is wait with its own time limit, for long transfers.
+func (b *uiBrowser) waitFor(cond string, limit time.Duration) {
+	b.t.Helper()
+	deadline := time.Now().Add(limit)
 	for {
 		err := chromedp.Do(b.ctx, chromedp.Poll[chromedp.Void](cond, chromedp.WithPollingTimeout(time.Until(deadline)), chromedp.WithPollingInterval(50*time.Millisecond)))
 		// A navigation (reload, login) replaces the page under the poll:

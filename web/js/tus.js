@@ -5,6 +5,10 @@ import { encodePath } from './paths.js';
 import { ApiError } from './api.js';
 
 const CHUNK = 16 << 20;
+// SMALL: files up to this size go in one POST (written aside and renamed
+// into place by the server, so never half there): half the requests of
+// tus, which matters when a dropped folder holds thousands of small files.
+const SMALL = 1 << 20;
 const RETRIES = 5;
 
 /** recordKey names the resume record of an upload target. */
@@ -75,6 +79,7 @@ export class TusUpload {
    */
   async run(override) {
     this.stopped = null;
+    if (this.file.size <= SMALL) return this.sendWhole(override);
     let off = -1;
     const rec = JSON.parse(localStorage.getItem(recordKey(this.path)) || 'null');
     if (rec && rec.size === this.file.size && rec.mtime === this.file.lastModified) off = await this.offset();
@@ -106,6 +111,20 @@ export class TusUpload {
     }
     localStorage.removeItem(recordKey(this.path));
     return off;
+  }
+
+  /** sendWhole uploads a small file in one request. */
+  async sendWhole(override) {
+    const url = this.url;
+    this.url = '/api/resources' + encodePath(this.path) + (override ? '?override=true' : '');
+    try {
+      const x = await this.send('POST', {}, this.file, (n) => this.onProgress(Math.min(n, this.file.size - 1)));
+      if (x.status !== 200) throw new ApiError(x.status);
+    } finally {
+      this.url = url;
+    }
+    this.onProgress(this.file.size);
+    return this.file.size;
   }
 
   /** pause stops after aborting the request in flight; run rejects. */

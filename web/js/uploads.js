@@ -29,7 +29,7 @@ export class Uploads {
     this.scanning = 0;
     this.next = 0; // no queued item sits before this index
     this.conflictChoice = null; // 'overwrite' | 'skip' | 'keepboth' for all
-    this.madeDirs = new Set();
+    this.madeDirs = new Map(); // folder path -> its mkdir, shared by the files inside
     this.totals = { at: performance.now(), bytes: 0, speed: 0 };
     this.summary = h('span', { class: 'up-summary', id: 'up-summary' });
     this.note = h('p', { class: 'up-note', hidden: true });
@@ -83,15 +83,14 @@ export class Uploads {
     this.ensureDir(path).catch(() => {});
   }
 
-  async ensureDir(path) {
-    if (path === '/' || this.madeDirs.has(path)) return;
-    this.madeDirs.add(path);
-    try {
-      await this.app.api.mkdir(path);
-    } catch (e) {
-      this.madeDirs.delete(path);
-      throw e;
+  ensureDir(path) {
+    if (path === '/') return Promise.resolve();
+    let p = this.madeDirs.get(path);
+    if (!p) {
+      p = this.app.api.mkdir(path).catch((e) => { this.madeDirs.delete(path); throw e; });
+      this.madeDirs.set(path, p);
     }
+    return p;
   }
 
   enqueue(dir, file, rel) {
@@ -111,9 +110,8 @@ export class Uploads {
       if (!it) break;
       this.running++;
       it.state = 'running';
-      this.send(it).finally(() => { this.running--; this.pump(); this.vl.draw(); this.maybeReload(); });
+      this.send(it).finally(() => { this.running--; this.pump(); this.vl.schedule(); this.maybeReload(); });
     }
-    this.tick();
   }
 
   maybeReload() {
