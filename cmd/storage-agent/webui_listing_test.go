@@ -207,13 +207,16 @@ func TestUIBigFolder(t *testing.T) {
 // asynchronously in the page).
 func waitFile(t *testing.T, p string) {
 	t.Helper()
+	waitFor(t, func() bool { _, err := os.Lstat(p); return err == nil }, p+" never appeared")
+}
+
+// waitFor polls a host-side condition for up to 30 s.
+func waitFor(t *testing.T, cond func() bool, failure string) {
+	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if _, err := os.Lstat(p); err == nil {
-			return
-		}
+	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("%s never appeared", p)
+			t.Fatal(failure)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
