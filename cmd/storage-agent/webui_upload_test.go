@@ -102,3 +102,56 @@ func TestUIUpload(t *testing.T) {
 	}
 	hostFileIs(t, filepath.Join(root, "big.bin"), big)
 }
+
+// clickWhenRunning clicks a transfer row's button once its upload of name
+// has passed pct percent (checked in the page every 5 ms).
+func (b *uiBrowser) clickWhenRunning(name, button string, pct int) {
+	b.t.Helper()
+	b.do(fmt.Sprintf(`window.__clicked = false; const iv = setInterval(() => {
+		const r = [...document.querySelectorAll('.up-row')].find(r => r.dataset.name === %s && r.dataset.state === 'running');
+		if (r && r.querySelector('progress').value >= %d) { r.querySelector(%s).click(); window.__clicked = true; clearInterval(iv); }
+	}, 5)`, js(name), pct, js(button)))
+}
+
+// TestUIUploadCancelAndSessionEnd: cancel drops the partial upload on the
+// server, retry sends it again whole; a session closed mid-upload ends in
+// a readable message and no file under the final name.
+func TestUIUploadCancelAndSessionEnd(t *testing.T) {
+	d := shared(t)
+	s, w, hosts := d.webFolderSession(t, "ui-cancel", map[string]string{"data": "rw"})
+	root := hosts["data"]
+	big := make([]byte, 128<<20)
+	rand.Read(big)
+	bigPath := filepath.Join(t.TempDir(), "c.bin")
+	os.WriteFile(bigPath, big, 0o644)
+	b := newUIBrowser(t, d)
+	b.openUI(s, "/data")
+
+	b.clickWhenRunning("c.bin", ".up-cancel", 5)
+	b.run(chromedp.SetUploadFiles(`#upload-files`, []string{bigPath}))
+	b.wait(`window.__clicked && ` + upState("c.bin") + `.state === 'canceled'`)
+	waitFor(t, func() bool { code, _ := w.req("HEAD", "/api/tus/data/c.bin", nil, nil); return code == 404 }, "the canceled upload is still on the server")
+	if _, err := os.Stat(filepath.Join(root, "c.bin")); !os.IsNotExist(err) {
+		t.Fatalf("canceled upload left a file: %v", err)
+	}
+	b.do(`[...document.querySelectorAll('.up-row')].find(r => r.dataset.name === 'c.bin').querySelector('.up-retry').click()`)
+	b.wait(upState("c.bin") + `.state === 'done'`)
+	hostFileIs(t, filepath.Join(root, "c.bin"), big)
+
+	// The session closes while a file is going up.
+	b.do(`window.__clicked = false; const iv3 = setInterval(() => {
+		const r = [...document.querySelectorAll('.up-row')].find(r => r.dataset.name === 'c (1).bin' && r.dataset.state === 'running');
+		if (r && r.querySelector('progress').value >= 5) { window.__clicked = true; clearInterval(iv3); }
+	}, 5)`)
+	b.run(chromedp.SetUploadFiles(`#upload-files`, []string{bigPath}))
+	b.wait(`document.querySelector('dialog.dlg[open] [data-value=keepboth]') !== null`)
+	b.do(`document.querySelector('dialog.dlg[open] [data-value=keepboth]').click()`)
+	b.wait(`window.__clicked`)
+	if code, _, _ := d.api("DELETE", "/sessions/"+s.ID, nil, nil); code != 204 {
+		t.Fatalf("close: %d", code)
+	}
+	b.wait(`document.querySelector('form.login') && document.querySelector('.login-msg').textContent.includes('Log in again')`)
+	if _, err := os.Stat(filepath.Join(root, "c (1).bin")); !os.IsNotExist(err) {
+		t.Fatalf("an interrupted upload is visible under its final name: %v", err)
+	}
+}
