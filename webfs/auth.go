@@ -199,6 +199,14 @@ func (s *Server) userPut(c *gin.Context) {
 			prefs.RedirectAfterCopyMove = in.Data.RedirectAfterCopyMove
 		case "aceEditorTheme":
 			prefs.AceEditorTheme = in.Data.AceEditorTheme
+		case "sorting":
+			switch in.Data.Sorting.By {
+			case "name", "size", "modified":
+				prefs.Sorting = in.Data.Sorting
+			default:
+				fail(c, http.StatusBadRequest)
+				return
+			}
 		default:
 			fail(c, http.StatusForbidden)
 			return

@@ -45,6 +45,14 @@ type User struct {
 	HideDotfiles          bool     `json:"hideDotfiles"`
 	DateFormat            bool     `json:"dateFormat"`
 	AceEditorTheme        string   `json:"aceEditorTheme"`
+	Sorting               Sorting  `json:"sorting"`
+}
+
+// Sorting is a user's listing order in Filebrowser's frontend (set by
+// clicking a column header).
+type Sorting struct {
+	By  string `json:"by"`
+	Asc bool   `json:"asc"`
 }
 
 // Claims are a web JWT's claims: Filebrowser's (user, iat, exp, iss) plus
@@ -75,6 +83,10 @@ func sessionUser(sess Session, prefs User) User {
 	}
 	u.SingleClick, u.HideDotfiles, u.DateFormat = prefs.SingleClick, prefs.HideDotfiles, prefs.DateFormat
 	u.RedirectAfterCopyMove, u.AceEditorTheme = prefs.RedirectAfterCopyMove, prefs.AceEditorTheme
+	u.Sorting = Sorting{By: "name", Asc: true}
+	if prefs.Sorting.By != "" {
+		u.Sorting = prefs.Sorting
+	}
 	return u
 }
 
