@@ -67,6 +67,8 @@ func serveWeb(sfs *sessionFS, command string, f *os.File, extra ...*os.File) {
 		h = c.usage
 	case WebArchive:
 		h = c.archive
+	case WebPreview:
+		h = c.preview
 	case WebTusCreate:
 		h = c.tusCreate
 	case WebTusHead:

@@ -192,7 +192,7 @@ func (s *Server) routes() http.Handler {
 	api.PUT("/settings", forbidden)
 	api.Any("/shares", forbidden)
 	api.Any("/share/*path", forbidden)
-	api.GET("/preview/:size/*path", notImplemented)
+	api.GET("/preview/:size/*path", s.preview)
 	return r
 }
 

@@ -1,7 +1,13 @@
 package main
 
 import (
+	"bytes"
+	"encoding/binary"
 	"encoding/json"
+	"hash/crc32"
+	"image"
+	"image/jpeg"
+	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -67,4 +73,38 @@ func TestWebFSFilebrowserFrontend(t *testing.T) {
 			t.Fatalf("listing sniffed results.out: %s", it.Type)
 		}
 	}
+}
+
+// TestWebFSPreview: image previews are scaled in the worker; a file whose
+// header claims a giant image is refused without being decoded.
+func TestWebFSPreview(t *testing.T) {
+	d := shared(t)
+	_, w, hosts := d.webFolderSession(t, "web-preview", map[string]string{"data": "rw"})
+	img := image.NewRGBA(image.Rect(0, 0, 2000, 1000))
+	for i := range img.Pix {
+		img.Pix[i] = byte(i)
+	}
+	var pic bytes.Buffer
+	png.Encode(&pic, img)
+	// The bomb: a tiny PNG whose header says 60000 x 60000 pixels.
+	var small bytes.Buffer
+	png.Encode(&small, image.NewGray(image.Rect(0, 0, 1, 1)))
+	bomb := small.Bytes()
+	binary.BigEndian.PutUint32(bomb[16:], 60000)
+	binary.BigEndian.PutUint32(bomb[20:], 60000)
+	binary.BigEndian.PutUint32(bomb[29:], crc32.ChecksumIEEE(bomb[12:29]))
+	writeFiles(t, hosts["data"], map[string]string{"pic.png": pic.String(), "bomb.png": string(bomb), "note.txt": "not an image"})
+
+	for size, want := range map[string]image.Point{"thumb": {256, 128}, "big": {1080, 540}} {
+		r := w.resp("GET", "/api/preview/"+size+"/data/pic.png", nil, nil)
+		got, err := jpeg.Decode(r.Body)
+		r.Body.Close()
+		if r.StatusCode != 200 || err != nil || got.Bounds().Size() != want || r.Header.Get("Content-Type") != "image/jpeg" {
+			t.Fatalf("%s: %d %v %v", size, r.StatusCode, err, got)
+		}
+	}
+	w.expect(400, "GET", "/api/preview/thumb/data/bomb.png", nil, nil)
+	w.expect(400, "GET", "/api/preview/thumb/data/note.txt", nil, nil)
+	w.expect(400, "GET", "/api/preview/huge/data/pic.png", nil, nil)
+	w.expect(404, "GET", "/api/preview/thumb/data/none.png", nil, nil)
 }

@@ -116,6 +116,16 @@ func TestUIEditorAndPreviews(t *testing.T) {
 	}
 	b.closeDialog()
 
+	// Grid view: image thumbnails come from the server's preview.
+	b.run(chromedp.Click(`#btn-view`))
+	b.wait(`document.querySelector('.listing.grid') !== null`)
+	b.wait(cell("pic.png") + `.querySelector('img.thumb').complete && ` + cell("pic.png") + `.querySelector('img.thumb').naturalWidth === 16`)
+	if src := evalJS[string](b, cell("pic.png")+`.querySelector('img.thumb').getAttribute('src')`); src != "/api/preview/thumb/data/pic.png" {
+		t.Fatalf("thumbnail src %q", src)
+	}
+	b.run(chromedp.Click(`#btn-view`))
+	b.wait(`document.querySelector('.listing.grid') === null`)
+
 	// Info with a SHA-256 the server computes.
 	b.do(cell("pic.png") + `.dispatchEvent(new MouseEvent('contextmenu', {bubbles: true, clientX: 40, clientY: 200}))`)
 	b.do(`document.querySelector('.menu [data-action=info]').click()`)

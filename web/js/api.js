@@ -124,6 +124,11 @@ export function rawURL(path, inline = false) {
   return '/api/raw' + encodePath(path) + (inline ? '?inline=true' : '');
 }
 
+/** previewURL is a small JPEG of an image, scaled by the server. */
+export function previewURL(path, size = 'thumb') {
+  return '/api/preview/' + size + encodePath(path);
+}
+
 /** archiveURL downloads names of dir as one streamed archive. */
 export function archiveURL(dir, names, algo) {
   const files = names.map((n) => encodeURIComponent(n)).join(',');

@@ -8,7 +8,7 @@ import { VirtualList } from './vlist.js';
 import { Selection } from './selection.js';
 import { formatSize, formatDate } from './format.js';
 import { handleKey } from './keys.js';
-import { rawURL } from './api.js';
+import { previewURL } from './api.js';
 import { join } from './paths.js';
 
 const ROW = 36;
@@ -119,11 +119,13 @@ export class Listing {
     el.id = 'cell-' + i;
     el.setAttribute('aria-selected', String(this.sel.has(e.name)));
     el.classList.toggle('cursor', i === this.sel.cursor);
-    const showThumb = this.mode === 'grid' && e.type === 'image' && e.size < 8 << 20;
+    const showThumb = this.mode === 'grid' && e.type === 'image';
     thumb.hidden = !showThumb;
     icon.hidden = showThumb;
-    const src = showThumb ? rawURL(e.path, true) : '';
+    const src = showThumb ? previewURL(e.path) : '';
     if (thumb.dataset.src !== src) { thumb.dataset.src = src; if (src) thumb.src = src; else thumb.removeAttribute('src'); }
+    // An image the server will not preview (too big, not decodable) keeps its icon.
+    thumb.onerror = () => { thumb.hidden = true; icon.hidden = false; };
   }
 
   /** redraw repaints the cells in view (after a selection change). */
