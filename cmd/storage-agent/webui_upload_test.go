@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"fmt"
 	"os"
@@ -9,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 )
 
@@ -154,4 +157,46 @@ func TestUIUploadCancelAndSessionEnd(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(root, "c (1).bin")); !os.IsNotExist(err) {
 		t.Fatalf("an interrupted upload is visible under its final name: %v", err)
 	}
+}
+
+// setOffline cuts (or restores) the browser's network, as a dropped
+// connection does: requests in flight fail.
+func (b *uiBrowser) setOffline(off bool) {
+	b.t.Helper()
+	b.run(chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		if _, err := cdp.Call(ctx, tg, network.Enable, network.EnableParams{}); err != nil {
+			return err
+		}
+		_, err := cdp.Call(ctx, tg, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
+			MatchedNetworkConditions: []*network.Conditions{{Offline: off, DownloadThroughput: -1, UploadThroughput: -1}},
+		})
+		return err
+	}))
+}
+
+// TestUIUploadConnectionCut: the network drops mid-upload; when it comes
+// back the upload goes on from the server's offset, not from zero.
+func TestUIUploadConnectionCut(t *testing.T) {
+	d := shared(t)
+	s, _, hosts := d.webFolderSession(t, "ui-cut", map[string]string{"data": "rw"})
+	big := make([]byte, 160<<20)
+	rand.Read(big)
+	bigPath := filepath.Join(t.TempDir(), "cut.bin")
+	os.WriteFile(bigPath, big, 0o644)
+	b := newUIBrowser(t, d)
+	b.openUI(s, "/data")
+	b.do(`window.__clicked = false; const iv = setInterval(() => {
+		const r = [...document.querySelectorAll('.up-row')].find(r => r.dataset.name === 'cut.bin' && r.dataset.state === 'running');
+		if (r && r.querySelector('progress').value >= 15) { window.__clicked = true; clearInterval(iv); }
+	}, 5)`)
+	b.run(chromedp.SetUploadFiles(`#upload-files`, []string{bigPath}))
+	b.wait(`window.__clicked`)
+	b.setOffline(true)
+	b.wait(`[...document.querySelectorAll('.up-row')].some(r => r.dataset.name === 'cut.bin' && r.querySelector('.up-info').textContent.includes('connection failed'))`)
+	b.setOffline(false)
+	b.wait(upState("cut.bin") + `.state === 'done'`)
+	if from := evalJS[string](b, upState("cut.bin")+`.retryFrom`); from == "-1" || from == "0" {
+		t.Fatalf("after the cut the upload went on from %s", from)
+	}
+	hostFileIs(t, filepath.Join(hosts["data"], "cut.bin"), big)
 }

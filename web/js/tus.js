@@ -10,6 +10,9 @@ const CHUNK = 16 << 20;
 // tus, which matters when a dropped folder holds thousands of small files.
 const SMALL = 1 << 20;
 const RETRIES = 5;
+// STALL: a request that sends nothing for this long is cut and retried
+// (a dead connection may otherwise hang until the OS gives up).
+const STALL = 30000;
 
 /** recordKey names the resume record of an upload target. */
 function recordKey(path) {
@@ -28,12 +31,14 @@ export function resumeRecords() {
 
 export class TusUpload {
   /** onProgress(sentBytes) is called as bytes are acknowledged or sent. */
-  constructor(token, path, file, onProgress) {
+  constructor(token, path, file, onProgress, onRetry = () => {}, onTrouble = () => {}) {
     this.token = token; // a function returning the current JWT
     this.path = path;
     this.url = '/api/tus' + encodePath(path);
     this.file = file;
     this.onProgress = onProgress;
+    this.onRetry = onRetry; // (offset): a retry resumes from the server's offset
+    this.onTrouble = onTrouble; // (error): a request failed; a retry will follow
     this.xhr = null;
     this.stopped = null; // 'pause' | 'cancel' while stopping
   }
@@ -47,10 +52,18 @@ export class TusUpload {
       xhr.setRequestHeader('X-Auth', this.token());
       xhr.setRequestHeader('Tus-Resumable', '1.0.0');
       for (const [k, v] of Object.entries(headers)) xhr.setRequestHeader(k, v);
-      if (progress) xhr.upload.onprogress = (e) => progress(e.loaded);
+      let stalled = false;
+      let watchdog = 0;
+      const arm = () => {
+        clearTimeout(watchdog);
+        watchdog = setTimeout(() => { stalled = true; xhr.abort(); }, STALL);
+      };
+      if (progress) xhr.upload.onprogress = (e) => { arm(); progress(e.loaded); };
+      xhr.onloadend = () => clearTimeout(watchdog);
       xhr.onload = () => resolve(xhr);
       xhr.onerror = () => reject(new ApiError(0));
-      xhr.onabort = () => reject(new DOMException('stopped', 'AbortError'));
+      xhr.onabort = () => reject(stalled ? new ApiError(0) : new DOMException('stopped', 'AbortError'));
+      arm();
       xhr.send(body);
     });
   }
@@ -104,9 +117,12 @@ export class TusUpload {
         throw Object.assign(new ApiError(x.status), { retry: true });
       } catch (e) {
         if (e.name === 'AbortError' || (e.status !== 0 && !e.retry) || ++failures > RETRIES) throw e;
+        this.onTrouble(e);
         await new Promise((r) => setTimeout(r, Math.min(8000, 500 * 2 ** failures)));
+        if (this.stopped) throw new DOMException('stopped', 'AbortError');
         off = await this.offset().catch(() => off);
         if (off < 0) throw new ApiError(404);
+        this.onRetry(off);
       }
     }
     localStorage.removeItem(recordKey(this.path));

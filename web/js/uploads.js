@@ -94,7 +94,7 @@ export class Uploads {
   }
 
   enqueue(dir, file, rel) {
-    const it = { file, path: join(dir, rel), name: rel, size: file.size, sent: 0, state: 'queued',
+    const it = { retries: 0, retryFrom: -1, file, path: join(dir, rel), name: rel, size: file.size, sent: 0, state: 'queued',
       error: '', speed: 0, last: { at: 0, sent: 0 }, tus: null, resumedFrom: -1 };
     this.items.push(it);
     this.el.hidden = false;
@@ -124,7 +124,10 @@ export class Uploads {
     it.last = { at: performance.now(), sent: it.sent };
     try {
       if (parent(it.path) !== this.app.listing.path || it.name.includes('/')) await this.ensureDir(parent(it.path));
-      it.tus = new TusUpload(() => this.app.api.token, it.path, it.file, (n) => { it.sent = n; if (it.resumedFrom < 0) it.resumedFrom = n; });
+      it.tus = new TusUpload(() => this.app.api.token, it.path, it.file,
+        (n) => { it.sent = n; if (it.resumedFrom < 0) it.resumedFrom = n; },
+        (off) => { it.retries++; it.retryFrom = off; it.sent = off; it.error = ''; },
+        (e) => { it.error = e.message; });
       await it.tus.run(override);
       it.sent = it.size;
       it.state = 'done';
@@ -205,6 +208,7 @@ export class Uploads {
     el.dataset.state = it.state;
     el.dataset.name = it.name;
     el.dataset.resumedFrom = String(it.resumedFrom);
+    el.dataset.retryFrom = String(it.retryFrom);
     const [pause, resume, retry, cancel] = btns.children;
     pause.hidden = !ACTIVE.has(it.state);
     resume.hidden = it.state !== 'paused';
