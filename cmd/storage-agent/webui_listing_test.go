@@ -221,3 +221,57 @@ func waitFor(t *testing.T, cond func() bool, failure string) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestUIClipboardAndTouch: Ctrl+C / Ctrl+X / Ctrl+V copy and move, the
+// keyboard opens the context menu, pasted files upload, and a long press
+// on a touch screen selects.
+func TestUIClipboardAndTouch(t *testing.T) {
+	d := shared(t)
+	s, _, hosts := d.webFolderSession(t, "ui-clip", map[string]string{"data": "rw"})
+	root := hosts["data"]
+	writeFiles(t, root, map[string]string{"src/one.txt": "1", "src/two.txt": "2", "dst/.keep": ""})
+	b := newUIBrowser(t, d)
+	b.openUI(s, "/data/src")
+
+	b.do(cell("one.txt") + `.click()`)
+	b.key("c", chromedp.ModifierCtrl)
+	b.gotoPath("/data/dst")
+	b.key("v", chromedp.ModifierCtrl)
+	b.wait(cell("one.txt") + ` !== undefined`)
+	b.gotoPath("/data/src")
+	b.do(cell("two.txt") + `.click()`)
+	b.key("x", chromedp.ModifierCtrl)
+	b.gotoPath("/data/dst")
+	b.key("v", chromedp.ModifierCtrl)
+	b.wait(cell("two.txt") + ` !== undefined`)
+	hostFileIs(t, filepath.Join(root, "dst", "one.txt"), []byte("1"))
+	hostFileIs(t, filepath.Join(root, "src", "one.txt"), []byte("1"))
+	hostFileIs(t, filepath.Join(root, "dst", "two.txt"), []byte("2"))
+	if _, err := os.Stat(filepath.Join(root, "src", "two.txt")); !os.IsNotExist(err) {
+		t.Fatalf("cut file still in src: %v", err)
+	}
+
+	// Shift+F10 opens the menu for the cursor's entry; Escape closes it.
+	b.do(cell("one.txt") + `.click()`)
+	b.key(kb.F10, chromedp.ModifierShift)
+	b.wait(`document.activeElement && document.activeElement.closest('.menu') !== null`)
+	b.run(chromedp.KeyEvent(kb.Escape))
+	b.wait(`document.querySelector('.menu') === null`)
+
+	// Pasting files from the clipboard uploads them here.
+	b.do(`(() => {
+		const dt = new DataTransfer();
+		dt.items.add(new File(['pasted <b>'], 'pasted #1.txt'));
+		document.querySelector('#app').dispatchEvent(new ClipboardEvent('paste', {bubbles: true, clipboardData: dt}));
+	})()`)
+	b.wait(upState("pasted #1.txt") + `.state === 'done'`)
+	hostFileIs(t, filepath.Join(root, "dst", "pasted #1.txt"), []byte("pasted <b>"))
+
+	// A long press on touch toggles the selection, without a click.
+	b.do(`(() => {
+		const c = ` + cell("two.txt") + `;
+		c.dispatchEvent(new PointerEvent('pointerdown', {bubbles: true, pointerType: 'touch'}));
+	})()`)
+	b.wait(cell("two.txt") + `.getAttribute('aria-selected') === 'true'`)
+	b.do(cell("two.txt") + `.dispatchEvent(new PointerEvent('pointerup', {bubbles: true, pointerType: 'touch'}))`)
+}

@@ -170,6 +170,12 @@ export class App {
       paste: () => this.ops.paste(),
       help: () => show(t('help.title'), ['help.nav', 'help.open', 'help.select', 'help.edit', 'help.find'].map((k) => h('p', { text: t(k) }))),
       filter: () => this.filter.focus(),
+      menu: () => {
+        const el = this.listing.el.querySelector('.cell.cursor') || this.listing.el;
+        const r = el.getBoundingClientRect();
+        if (picked.length && !this.listing.sel.has(picked[0].name)) this.listing.sel.click(this.listing.view, this.listing.sel.cursor);
+        this.menu(r.left + 24, r.top + r.height / 2, picked);
+      },
     };
     acts[name]?.();
   }

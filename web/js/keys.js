@@ -24,6 +24,7 @@ export function handleKey(listing, ev) {
   else if (ctrl && ev.key.toLowerCase() === 'c') act('clipcopy');
   else if (ctrl && ev.key.toLowerCase() === 'x') act('clipcut');
   else if (ctrl && ev.key.toLowerCase() === 'v') act('paste');
+  else if (ev.key === 'ContextMenu' || (ev.shiftKey && ev.key === 'F10')) act('menu');
   else if (ev.key === 'F2') act('rename');
   else if (ev.key === 'Delete') act('delete');
   else if (ev.key === '?') act('help');

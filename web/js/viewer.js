@@ -115,8 +115,8 @@ export function startSearch(app) {
         const p = join(dir, hit.path);
         list.append(h('li', {}, h('a', { href: '#', text: hit.path + (hit.dir ? '/' : ''), onclick: (e) => {
           e.preventDefault();
-          document.querySelector('dialog.dlg')?.close();
-          document.querySelector('dialog.dlg')?.remove();
+          ctl?.abort();
+          [...document.querySelectorAll('dialog.dlg[open] .dlg-buttons button')].pop()?.click(); // Close
           app.go(hit.dir ? p : parent(p));
         } })));
       }, mine.signal);
