@@ -37,7 +37,7 @@ func (b *uiBrowser) dropPaths(x, y float64, paths []string) {
 // every file arrives.
 func TestUIFolderDrop(t *testing.T) {
 	d := shared(t)
-	s, _, hosts := d.webFolderSession(t, "ui-drop", map[string]string{"data": "rw"})
+	s, _, hosts := uiSession(t, d, "ui-drop", nil)
 	src := filepath.Join(t.TempDir(), "tree")
 	for i := range dropDirs {
 		sub := filepath.Join(src, fmt.Sprintf("sub%d", i))

@@ -51,7 +51,7 @@ func (b *uiBrowser) closeDialog() {
 // Markdown preview, the Markdown sanitized; info computes a checksum.
 func TestUIEditorAndPreviews(t *testing.T) {
 	d := shared(t)
-	s, _, hosts := d.webFolderSession(t, "ui-edit", map[string]string{"data": "rw"})
+	s, _, hosts := uiSession(t, d, "ui-edit", nil)
 	root := hosts["data"]
 	big := strings.Repeat("0123456789abcde\n", 200000) // 3.2 MB of text
 	writeFiles(t, root, map[string]string{
@@ -151,8 +151,8 @@ func waitContent(t *testing.T, p, want string) {
 // with cancel, archive download, drag to move, keyboard help.
 func TestUIPeople(t *testing.T) {
 	d := shared(t)
-	vfid, root := d.folder("ui-people", "data")
-	s := d.openSession("ui-people", []map[string]any{{"volume": "local", "vfid": vfid, "name": "data", "mode": "rw"}}, map[string]any{"ttl": "5m"})
+	s, _, hosts := uiSession(t, d, "ui-people", map[string]any{"ttl": "5m"})
+	root := hosts["data"]
 	files := map[string]string{"dest/keep": "k", "move me.txt": "m"}
 	for i := range 30 {
 		files[fmt.Sprintf("deep/a%d/needle-%d.txt", i%3, i)] = "n"

@@ -183,3 +183,19 @@ func (b *uiBrowser) acceptDialogs(seen *atomic.Int32) {
 		b.t.Fatal(err)
 	}
 }
+
+// uiSession opens a session of user with one rw folder "data", emptied
+// first (so a test also passes when run again on the same daemon, as with
+// -count=2); extra goes into POST /sessions (such as a ttl).
+func uiSession(t *testing.T, d *daemon, user string, extra map[string]any) (sessionInfo, *webClient, map[string]string) {
+	t.Helper()
+	vfid, host := d.folder(user, "data")
+	entries, _ := os.ReadDir(host)
+	for _, e := range entries {
+		if err := os.RemoveAll(filepath.Join(host, e.Name())); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := d.openSession(user, []map[string]any{{"volume": "local", "vfid": vfid, "name": "data", "mode": "rw"}}, extra)
+	return s, d.webLogin(t, s), map[string]string{"data": host}
+}

@@ -46,7 +46,7 @@ func (b *uiBrowser) answerDialog(value *string) {
 
 func TestUIListing(t *testing.T) {
 	d := shared(t)
-	s, _, hosts := d.webFolderSession(t, "ui-list", map[string]string{"data": "rw"})
+	s, _, hosts := uiSession(t, d, "ui-list", nil)
 	root := hosts["data"]
 	files := map[string]string{"sort/file2": "2", "sort/file10": "10", "sort/file1": "1", "sort/zeta/x": "x"}
 	for _, n := range hostileNames {
@@ -170,7 +170,7 @@ func TestUIListing(t *testing.T) {
 // bounded number of DOM nodes, and End reaches the last one.
 func TestUIBigFolder(t *testing.T) {
 	d := shared(t)
-	s, _, hosts := d.webFolderSession(t, "ui-big", map[string]string{"data": "rw"})
+	s, _, hosts := uiSession(t, d, "ui-big", nil)
 	big := filepath.Join(hosts["data"], "big")
 	if err := os.MkdirAll(big, 0o755); err != nil {
 		t.Fatal(err)
@@ -227,7 +227,7 @@ func waitFor(t *testing.T, cond func() bool, failure string) {
 // on a touch screen selects.
 func TestUIClipboardAndTouch(t *testing.T) {
 	d := shared(t)
-	s, _, hosts := d.webFolderSession(t, "ui-clip", map[string]string{"data": "rw"})
+	s, _, hosts := uiSession(t, d, "ui-clip", nil)
 	root := hosts["data"]
 	writeFiles(t, root, map[string]string{"src/one.txt": "1", "src/two.txt": "2", "dst/.keep": ""})
 	b := newUIBrowser(t, d)

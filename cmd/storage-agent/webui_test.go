@@ -13,7 +13,7 @@ import (
 // kills both the cookie and the JWT on the server; the form logs in.
 func TestUILogin(t *testing.T) {
 	d := shared(t)
-	s, w, hosts := d.webFolderSession(t, "ui-login", map[string]string{"data": "rw"})
+	s, w, hosts := uiSession(t, d, "ui-login", nil)
 	writeFiles(t, hosts["data"], map[string]string{"hello.txt": "hi"})
 	b := newUIBrowser(t, d)
 

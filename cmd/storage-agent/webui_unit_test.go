@@ -10,7 +10,7 @@ import (
 // headless Chromium, on the daemon's origin so the real modules load.
 func TestUIUnit(t *testing.T) {
 	d := shared(t)
-	s, _, _ := d.webFolderSession(t, "ui-unit", map[string]string{"data": "rw"})
+	s, _, _ := uiSession(t, d, "ui-unit", nil)
 	src, err := os.ReadFile("../../web/test/unit.js")
 	if err != nil {
 		t.Fatal(err)

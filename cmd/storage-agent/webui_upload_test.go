@@ -34,7 +34,7 @@ func hostFileIs(t *testing.T, p string, want []byte) {
 // does an upload cut by a page reload.
 func TestUIUpload(t *testing.T) {
 	d := shared(t)
-	s, _, hosts := d.webFolderSession(t, "ui-up", map[string]string{"data": "rw"})
+	s, _, hosts := uiSession(t, d, "ui-up", nil)
 	root := hosts["data"]
 	local := t.TempDir()
 	small := map[string][]byte{"a.txt": []byte("alpha"), "b #?.txt": []byte("beta")}
@@ -121,7 +121,7 @@ func (b *uiBrowser) clickWhenRunning(name, button string, pct int) {
 // a readable message and no file under the final name.
 func TestUIUploadCancelAndSessionEnd(t *testing.T) {
 	d := shared(t)
-	s, w, hosts := d.webFolderSession(t, "ui-cancel", map[string]string{"data": "rw"})
+	s, w, hosts := uiSession(t, d, "ui-cancel", nil)
 	root := hosts["data"]
 	big := make([]byte, 128<<20)
 	rand.Read(big)
@@ -178,7 +178,7 @@ func (b *uiBrowser) setOffline(off bool) {
 // back the upload goes on from the server's offset, not from zero.
 func TestUIUploadConnectionCut(t *testing.T) {
 	d := shared(t)
-	s, _, hosts := d.webFolderSession(t, "ui-cut", map[string]string{"data": "rw"})
+	s, _, hosts := uiSession(t, d, "ui-cut", nil)
 	big := make([]byte, 160<<20)
 	rand.Read(big)
 	bigPath := filepath.Join(t.TempDir(), "cut.bin")

@@ -46,6 +46,9 @@ export class TusUpload {
   /** send makes one request with XHR (for upload progress). */
   send(method, headers = {}, body = null, progress = null) {
     return new Promise((resolve, reject) => {
+      // A pause or cancel between two requests stops here: abort() on a
+      // finished request would not.
+      if (this.stopped) { reject(new DOMException('stopped', 'AbortError')); return; }
       const xhr = new XMLHttpRequest();
       this.xhr = xhr;
       xhr.open(method, this.url);
@@ -112,7 +115,15 @@ export class TusUpload {
         const x = await this.send('PATCH', { 'Content-Type': 'application/offset+octet-stream', 'Upload-Offset': String(off) },
           this.file.slice(off, end), (n) => this.onProgress(off + n));
         if (x.status === 204) { off = Number(x.getResponseHeader('Upload-Offset')); failures = 0; this.onProgress(off); continue; }
-        if (x.status === 409) { off = await this.offset(); if (off < 0) throw new ApiError(404); continue; }
+        if (x.status === 409) {
+          // Our offset and the server's disagree: take the server's, a
+          // bounded number of times.
+          if (++failures > RETRIES) throw new ApiError(409);
+          await new Promise((r) => setTimeout(r, 250 * failures)); // a cut request may still be draining
+          off = await this.offset();
+          if (off < 0) throw new ApiError(404);
+          continue;
+        }
         if (x.status < 500 && x.status !== 429) throw new ApiError(x.status);
         throw Object.assign(new ApiError(x.status), { retry: true });
       } catch (e) {
