@@ -8,8 +8,11 @@ import (
 	"image"
 	"image/jpeg"
 	"image/png"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -107,4 +110,58 @@ func TestWebFSPreview(t *testing.T) {
 	w.expect(400, "GET", "/api/preview/thumb/data/note.txt", nil, nil)
 	w.expect(400, "GET", "/api/preview/huge/data/pic.png", nil, nil)
 	w.expect(404, "GET", "/api/preview/thumb/data/none.png", nil, nil)
+}
+
+// TestWebFSTusOnePatchAtATime: while one PATCH of an upload is still
+// writing (a client that resumes before its cut request has drained), a
+// second PATCH at the current offset is refused, so bytes never
+// interleave.
+func TestWebFSTusOnePatchAtATime(t *testing.T) {
+	d := shared(t)
+	_, w, hosts := d.webFolderSession(t, "web-tuslock", map[string]string{"data": "rw"})
+	const size = 8 << 20
+	data := make([]byte, size)
+	for i := range data {
+		data[i] = byte(i * 7)
+	}
+	os.Remove(filepath.Join(hosts["data"], "l.bin"))
+	w.expect(201, "POST", "/api/tus/data/l.bin?override=true", nil, map[string]string{"Upload-Length": strconv.Itoa(size)})
+	hdr := func(off int) map[string]string {
+		return map[string]string{"Content-Type": "application/offset+octet-stream", "Upload-Offset": strconv.Itoa(off), "Tus-Resumable": "1.0.0"}
+	}
+	pr, pw := io.Pipe()
+	done := make(chan int)
+	go func() {
+		req, _ := http.NewRequest("PATCH", w.base+"/api/tus/data/l.bin", pr)
+		req.ContentLength = size
+		for k, v := range hdr(0) {
+			req.Header.Set(k, v)
+		}
+		req.Header.Set("X-Auth", w.token)
+		resp, err := w.http.Do(req)
+		if err != nil {
+			done <- 0
+			return
+		}
+		resp.Body.Close()
+		done <- resp.StatusCode
+	}()
+	pw.Write(data[:1<<20])
+	var off int
+	waitFor(t, func() bool {
+		r := w.resp("HEAD", "/api/tus/data/l.bin", nil, nil)
+		r.Body.Close()
+		off, _ = strconv.Atoi(r.Header.Get("Upload-Offset"))
+		return off > 0
+	}, "the first PATCH never wrote")
+	w.expect(409, "PATCH", "/api/tus/data/l.bin", data[off:], hdr(off))
+	pw.Write(data[1<<20:])
+	pw.Close()
+	if code := <-done; code != 204 {
+		t.Fatalf("first PATCH: %d", code)
+	}
+	got, _ := os.ReadFile(filepath.Join(hosts["data"], "l.bin"))
+	if !bytes.Equal(got, data) {
+		t.Fatalf("upload holds %d bytes, not the data sent", len(got))
+	}
 }
