@@ -164,6 +164,9 @@ func TestUIPeople(t *testing.T) {
 	// The session ends in 5 minutes: a warning says so.
 	b.wait(`!document.querySelector('.banner').hidden && document.querySelector('.banner').textContent.includes('5 min')`)
 
+	// The disk's use shows as a bar; uploads at once can be set.
+	b.wait(`!document.querySelector('.usage-bar').hidden && document.querySelector('.usage-bar').value > 0`)
+
 	// Dark mode toggle.
 	light := evalJS[string](b, `getComputedStyle(document.body).backgroundColor`)
 	b.run(chromedp.Click(`#btn-theme`))

@@ -274,4 +274,18 @@ func TestUIClipboardAndTouch(t *testing.T) {
 	})()`)
 	b.wait(cell("two.txt") + `.getAttribute('aria-selected') === 'true'`)
 	b.do(cell("two.txt") + `.dispatchEvent(new PointerEvent('pointerup', {bubbles: true, pointerType: 'touch'}))`)
+	// While selecting, a tap adds; with nothing selected, a tap opens.
+	tap := func(name string) {
+		b.do(`(() => { const c = ` + cell(name) + `;
+			c.dispatchEvent(new PointerEvent('pointerdown', {bubbles: true, pointerType: 'touch'}));
+			c.dispatchEvent(new PointerEvent('pointerup', {bubbles: true, pointerType: 'touch'}));
+			c.click(); })()`)
+	}
+	tap("one.txt")
+	if got := b.selected(); !slices.Equal(got, []string{"one.txt", "two.txt"}) {
+		t.Fatalf("tap while selecting: %q", got)
+	}
+	b.key(kb.Escape)
+	tap("one.txt")
+	b.wait(`document.querySelector('dialog.dlg[open] textarea.editor') !== null`)
 }

@@ -2,7 +2,7 @@
 // listing, status bar and transfer panel, and the wiring between them.
 import { h, clear } from './dom.js';
 import { t, setLang, currentLang } from './i18n.js';
-import { keepToken } from './auth.js';
+import { keepToken, claims } from './auth.js';
 import { toggleTheme } from './theme.js';
 import { Listing } from './listing.js';
 import { Ops } from './ops.js';
@@ -60,7 +60,7 @@ export class App {
       if (seq !== this.loadSeq) return; // a later navigation won
       this.listing.setItems(path, res.items || []);
       this.renderCrumbs(path);
-      this.api.usage(path).then((u) => { this.usage.textContent = u.total ? t('usage', { used: formatSize(u.used), total: formatSize(u.total) }) : ''; }, () => {});
+      this.api.usage(path).then((u) => this.showUsage(u), () => {});
       this.root.dataset.path = path;
       this.root.dataset.ready = String(seq);
     } catch (e) {
@@ -89,7 +89,8 @@ export class App {
       oninput: () => this.listing.setFilter(this.filter.value),
       onkeydown: (e) => { if (e.key === 'ArrowDown' || e.key === 'Enter') { e.preventDefault(); this.listing.el.focus(); } } });
     this.status = h('span', { class: 'count' });
-    this.usage = h('span', { class: 'usage' });
+    this.usage = h('span', { class: 'usage', id: 'usage' });
+    this.usageBar = h('meter', { class: 'usage-bar', min: 0, max: 1, value: 0, hidden: true });
     this.expiry = h('span', { class: 'expiry' });
     this.banner = h('div', { class: 'banner', role: 'alert', hidden: true });
     const fileInput = h('input', { type: 'file', multiple: true, hidden: true, id: 'upload-files',
@@ -121,7 +122,7 @@ export class App {
         onclick: () => { this.listing.setSort(k); this.build(); this.listing.refresh(); this.renderCrumbs(this.listing.path); } })));
     const main = h('main', { class: 'main' }, this.crumbs, h('div', { class: 'filterbar' }, this.filter), cols,
       h('div', { class: 'listwrap' }, this.listing.el, this.listing.empty));
-    const foot = h('footer', { class: 'status' }, this.status, this.usage);
+    const foot = h('footer', { class: 'status' }, this.status, h('span', { class: 'spacer' }), this.usageBar, this.usage);
     this.root.append(header, this.banner, tools, main, foot, this.uploads.el);
     // Drops outside the listing upload into the open folder too.
     this.root.ondragover = (e) => { if (e.dataTransfer.types.includes('Files')) e.preventDefault(); };
@@ -132,6 +133,16 @@ export class App {
     };
     this.checkExpiry();
     this.listing.el.focus();
+  }
+
+  /** showUsage shows the folder's filesystem use as a bar and in words. */
+  showUsage(u) {
+    const known = u.total > 0;
+    this.usageBar.hidden = !known;
+    this.usageBar.value = known ? u.used / u.total : 0;
+    this.usageBar.high = 0.9;
+    this.usage.textContent = known ? t('usage', { used: formatSize(u.used), total: formatSize(u.total) }) : '';
+    this.usageBar.setAttribute('aria-label', this.usage.textContent);
   }
 
   renderCrumbs(path) {
@@ -201,6 +212,10 @@ export class App {
   }
 
   checkExpiry() {
+    // Keep the JWT fresh while the page is open, even when idle: it lives
+    // 2 h, the session usually longer.
+    const exp = (claims(this.api.token).exp || 0) * 1000;
+    if (exp && exp - Date.now() < 60 * 60 * 1000) this.api.renew();
     if (!this.info.expires || !this.expiry) return;
     const end = Date.parse(this.info.expires);
     this.expiry.textContent = t('user.expires', { time: formatDate(end) });

@@ -169,10 +169,19 @@ export class Listing {
     const el = this.el;
     let longPress = null;
     let suppressClick = false;
+    let touch = false; // the last pointer was a finger
     el.addEventListener('click', (ev) => {
       if (suppressClick) { suppressClick = false; return; }
       const i = this.vl.indexOf(ev.target);
       if (i < 0) { if (!ev.ctrlKey && !ev.metaKey && !ev.shiftKey) { this.sel.clear(); this.redraw(); } return; }
+      if (touch) {
+        // On a touch screen a tap opens; once something is selected (by a
+        // long press) taps add to or remove from the selection.
+        if (this.sel.size) this.sel.click(this.view, i, { toggle: true });
+        else { this.handlers.open(this.view[i]); return; }
+        this.redraw();
+        return;
+      }
       this.sel.click(this.view, i, { toggle: ev.ctrlKey || ev.metaKey, range: ev.shiftKey });
       this.redraw();
     });
@@ -188,7 +197,9 @@ export class Listing {
       this.handlers.menu(ev.clientX, ev.clientY, i >= 0 ? this.picked() : []);
     });
     el.addEventListener('pointerdown', (ev) => {
-      if (ev.pointerType !== 'touch') return;
+      touch = ev.pointerType === 'touch';
+      suppressClick = false; // only the click ending a long press is eaten
+      if (!touch) return;
       const i = this.vl.indexOf(ev.target);
       if (i < 0) return;
       longPress = setTimeout(() => {

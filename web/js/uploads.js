@@ -24,7 +24,7 @@ export class Uploads {
   constructor(app) {
     this.app = app;
     this.items = [];
-    this.limit = 4;
+    this.limit = Number(localStorage.getItem('sa.parallel')) || 4;
     this.running = 0;
     this.scanning = 0;
     this.next = 0; // no queued item sits before this index
@@ -36,6 +36,9 @@ export class Uploads {
     this.list = h('div', { class: 'up-list', role: 'list' });
     this.el = h('section', { class: 'transfers', id: 'transfers', hidden: true, 'aria-label': t('up.title') },
       h('div', { class: 'up-head' }, h('h2', { text: t('up.title') }), this.summary,
+        h('label', { class: 'up-parallel' }, t('up.parallel') + ' ',
+          h('select', { id: 'up-parallel', onchange: (e) => this.setLimit(Number(e.target.value)) },
+            [1, 2, 3, 4, 6, 8].map((n) => h('option', { value: String(n), text: String(n), selected: n === this.limit })))),
         h('button', { type: 'button', id: 'up-clear', text: t('up.clear'), onclick: () => this.clearFinished() }),
         h('button', { type: 'button', id: 'up-hide', text: t('up.hide'), onclick: () => this.el.classList.toggle('min') })),
       this.note, this.list);
@@ -174,6 +177,13 @@ export class Uploads {
       it.state = 'canceled';
     }
     this.vl.draw();
+  }
+
+  /** setLimit changes how many files go up at once (remembered). */
+  setLimit(n) {
+    this.limit = n;
+    localStorage.setItem('sa.parallel', String(n));
+    this.pump();
   }
 
   requeue(i) {
