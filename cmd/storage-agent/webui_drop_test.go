@@ -63,6 +63,9 @@ func TestUIFolderDrop(t *testing.T) {
 	// Thousands of requests on a shared 2-core machine: a generous limit.
 	b.waitFor(fmt.Sprintf(`document.querySelector('#up-summary').textContent.startsWith('%d of %d')`, total, total), 4*time.Minute)
 	t.Logf("%d files uploaded in %s", total, time.Since(start))
+	if evalJS[string](b, `document.querySelector('#transfers').dataset.doneWhileScanning || ''`) != "1" {
+		t.Fatal("no file finished before the drop was fully read: the scan held uploads back")
+	}
 	for _, p := range []string{"tree/sub0/f0000.txt", fmt.Sprintf("tree/sub%d/f%04d.txt", dropDirs-1, dropFiles-1)} {
 		var i, j int
 		fmt.Sscanf(p, "tree/sub%d/f%d.txt", &i, &j)

@@ -134,6 +134,9 @@ export class Uploads {
       await it.tus.run(override);
       it.sent = it.size;
       it.state = 'done';
+      // Marks (for tests and curious users) that files finished while a
+      // drop was still being read: the scan never holds uploads back.
+      if (this.scanning) this.el.dataset.doneWhileScanning = '1';
     } catch (e) {
       if (e.name === 'AbortError') { it.state = it.tus?.stopped === 'cancel' ? 'canceled' : 'paused'; return; }
       if (e.status === 409 && !override) return this.conflict(it);
