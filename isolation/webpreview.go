@@ -33,23 +33,12 @@ func (c *webCall) preview() error {
 	if !ok {
 		return fmt.Errorf("preview size %q: %w", c.req.Format, errWebBadRequest)
 	}
-	p, err := c.sfs.resolveWeb(c.req.Path, false)
-	if err != nil {
-		return err
-	}
-	if p.m == nil {
-		return errVirtual
-	}
-	f, err := p.m.root.Open(p.rel)
+	p, f, fi, err := c.openRegular()
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	if !fi.Mode().IsRegular() || fi.Size() > maxPreviewFile {
+	if fi.Size() > maxPreviewFile {
 		return fmt.Errorf("%s: not a previewable file: %w", p.abs, errWebBadRequest)
 	}
 	br := bufio.NewReader(io.LimitReader(f, maxPreviewFile))

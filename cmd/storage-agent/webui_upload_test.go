@@ -20,6 +20,19 @@ func upState(name string) string {
 	return fmt.Sprintf(`([...document.querySelectorAll('.up-row:not([hidden])')].find(r => r.dataset.name === %s) || {dataset: {}}).dataset`, js(name))
 }
 
+// randomFile writes size random bytes to dir/name; it returns them and
+// the file's path.
+func randomFile(t *testing.T, dir, name string, size int) ([]byte, string) {
+	t.Helper()
+	b := make([]byte, size)
+	rand.Read(b)
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return b, p
+}
+
 // hostFileIs fails unless the host file holds want.
 func hostFileIs(t *testing.T, p string, want []byte) {
 	t.Helper()
@@ -41,10 +54,7 @@ func TestUIUpload(t *testing.T) {
 	for n, c := range small {
 		os.WriteFile(filepath.Join(local, n), c, 0o644)
 	}
-	big := make([]byte, 192<<20)
-	rand.Read(big)
-	bigPath := filepath.Join(local, "big.bin")
-	os.WriteFile(bigPath, big, 0o644)
+	big, bigPath := randomFile(t, local, "big.bin", 192<<20)
 
 	b := newUIBrowser(t, d)
 	b.openUI(s, "/data")
@@ -123,10 +133,7 @@ func TestUIUploadCancelAndSessionEnd(t *testing.T) {
 	d := shared(t)
 	s, w, hosts := uiSession(t, d, "ui-cancel", nil)
 	root := hosts["data"]
-	big := make([]byte, 128<<20)
-	rand.Read(big)
-	bigPath := filepath.Join(t.TempDir(), "c.bin")
-	os.WriteFile(bigPath, big, 0o644)
+	big, bigPath := randomFile(t, t.TempDir(), "c.bin", 128<<20)
 	b := newUIBrowser(t, d)
 	b.openUI(s, "/data")
 
@@ -179,10 +186,7 @@ func (b *uiBrowser) setOffline(off bool) {
 func TestUIUploadConnectionCut(t *testing.T) {
 	d := shared(t)
 	s, _, hosts := uiSession(t, d, "ui-cut", nil)
-	big := make([]byte, 160<<20)
-	rand.Read(big)
-	bigPath := filepath.Join(t.TempDir(), "cut.bin")
-	os.WriteFile(bigPath, big, 0o644)
+	big, bigPath := randomFile(t, t.TempDir(), "cut.bin", 160<<20)
 	b := newUIBrowser(t, d)
 	b.openUI(s, "/data")
 	b.do(`window.__clicked = false; const iv = setInterval(() => {
