@@ -125,7 +125,8 @@ func singleFileType(p webPath, it webItem) string {
 	if it.Type == "text" && it.Size > maxWebContent {
 		return "blob"
 	}
-	if it.Type != "blob" || it.Size == 0 || it.Size > maxWebContent {
+	// Only regular files: opening a FIFO would wait for a writer forever.
+	if it.Type != "blob" || !it.Mode.IsRegular() || it.Size == 0 || it.Size > maxWebContent {
 		return it.Type
 	}
 	f, err := p.m.root.Open(p.rel)
@@ -156,6 +157,7 @@ func looksText(b []byte) bool {
 	}
 	return false
 }
+
 func checksum(p webPath, algo string) (string, error) {
 	var h hash.Hash
 	switch algo {

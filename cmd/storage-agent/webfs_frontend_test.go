@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/storage-agent/storage-agent/webfs"
@@ -63,6 +64,13 @@ func TestWebFSFilebrowserFrontend(t *testing.T) {
 	}
 	if typ, _ := info("model.out"); typ != "blob" {
 		t.Fatalf("model.out: %s", typ)
+	}
+	// A FIFO is never opened to be sniffed (it would wait for a writer).
+	if err := syscall.Mkfifo(filepath.Join(hosts["data"], "pipe.out"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if typ, _ := info("pipe.out"); typ != "blob" {
+		t.Fatalf("pipe.out: %s", typ)
 	}
 	// Text too big to carry its content is a blob: no editor opens it empty.
 	if typ, content := info("huge.txt"); typ != "blob" || content != nil {
