@@ -8,7 +8,7 @@ import (
 	"io/fs"
 )
 
-//go:embed index.html css js
+//go:embed index.html css js icons
 var files embed.FS
 
 // FS returns the UI's files; "index.html" is the entry page, the rest is

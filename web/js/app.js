@@ -97,23 +97,28 @@ export class App {
       onchange: () => { this.uploads.addFiles(this.listing.path, [...fileInput.files].map((f) => ({ file: f, rel: f.name }))); fileInput.value = ''; } });
     const dirInput = h('input', { type: 'file', multiple: true, webkitdirectory: true, hidden: true, id: 'upload-folder',
       onchange: () => { this.uploads.addFiles(this.listing.path, [...dirInput.files].map((f) => ({ file: f, rel: f.webkitRelativePath || f.name }))); dirInput.value = ''; } });
-    const btn = (id, label, fn, icon) => h('button', { type: 'button', class: 'tool', id: 'btn-' + id, title: label, 'aria-label': label, onclick: fn },
-      h('span', { 'aria-hidden': 'true', text: icon }), h('span', { class: 'label', text: label }));
+    // icon: a glyph, optionally after a picture from web/icons ("folder+").
+    const btn = (id, label, fn, icon) => {
+      const [glyph, pic] = icon.split('|');
+      return h('button', { type: 'button', class: 'tool', id: 'btn-' + id, title: label, 'aria-label': label, onclick: fn },
+        pic ? h('span', { class: 'ico k-' + pic, 'aria-hidden': 'true' }) : null,
+        glyph ? h('span', { 'aria-hidden': 'true', text: glyph }) : null, h('span', { class: 'label', text: label }));
+    };
     const header = h('header', { class: 'top' },
       h('h1', { text: t('app.title') }),
       h('span', { class: 'user', id: 'user', text: this.info.user }), this.expiry,
       h('span', { class: 'spacer' }),
       btn('theme', t('theme.toggle'), () => toggleTheme(), '◐'),
-      btn('lang', t('lang.toggle'), () => { setLang(currentLang() === 'ko' ? 'en' : 'ko'); this.build(); this.listing.redraw(); this.renderCrumbs(this.listing.path); }, '🌐'),
+      btn('lang', t('lang.toggle'), () => { setLang(currentLang() === 'ko' ? 'en' : 'ko'); this.build(); this.listing.redraw(); this.renderCrumbs(this.listing.path); }, '|globe'),
       btn('logout', t('logout'), () => this.logout(), '⎋'));
     const tools = h('div', { class: 'toolbar', role: 'toolbar' },
       btn('up', t('act.up'), () => this.action('up'), '↑'),
-      btn('newfolder', t('act.newfolder'), () => this.ops.newFolder(), '＋📁'),
-      btn('newfile', t('act.newfile'), () => this.ops.newFile(), '＋📄'),
+      btn('newfolder', t('act.newfolder'), () => this.ops.newFolder(), '+|dir'),
+      btn('newfile', t('act.newfile'), () => this.ops.newFile(), '+|file'),
       btn('upload', t('act.upload'), () => fileInput.click(), '⤒'),
-      btn('uploadfolder', t('act.uploadfolder'), () => dirInput.click(), '⤒📁'),
+      btn('uploadfolder', t('act.uploadfolder'), () => dirInput.click(), '⤒|dir'),
       btn('view', this.listing.mode === 'grid' ? t('view.list') : t('view.grid'), () => { this.listing.setMode(this.listing.mode === 'grid' ? 'list' : 'grid'); this.build(); this.renderCrumbs(this.listing.path); }, '▦'),
-      btn('search', t('act.search'), () => startSearch(this), '🔍'),
+      btn('search', t('act.search'), () => startSearch(this), '|search'),
       btn('help', t('act.help'), () => this.action('help'), '?'),
       fileInput, dirInput);
     const cols = h('div', { class: 'cols', role: 'presentation' },

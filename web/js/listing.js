@@ -15,10 +15,10 @@ const ROW = 36;
 const CELL_H = 150;
 const CELL_W = 140;
 
-/** iconOf is the text glyph shown before a name. */
+/** iconOf is the icon class of an entry (drawn by CSS from web/icons). */
 function iconOf(e) {
-  if (e.isDir) return '📁';
-  return { image: '🖼', video: '🎞', audio: '🎵', pdf: '📕', text: '📄' }[e.type] || '📦';
+  if (e.isDir) return 'k-dir';
+  return { image: 'k-image', video: 'k-media', audio: 'k-media', text: 'k-text', textImmutable: 'k-text' }[e.type] || 'k-file';
 }
 
 /** toEntry keeps what the UI needs of an API item. */
@@ -109,7 +109,7 @@ export class Listing {
   renderCell(el, i) {
     const e = this.view[i];
     const [icon, thumb, name, size, date] = el.children;
-    icon.textContent = iconOf(e);
+    icon.className = 'icon ' + iconOf(e);
     name.textContent = e.name; // text, never HTML: hostile names stay names
     name.title = e.name;
     size.textContent = e.isDir ? '' : formatSize(e.size);

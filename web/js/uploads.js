@@ -247,10 +247,16 @@ export class Uploads {
       if (it.state === 'done') done++;
     }
     const n = this.items.length;
+    // The list is as tall as its rows, up to a limit (it scrolls past it).
+    this.list.style.height = Math.min(this.maxListHeight(), Math.max(1, n) * ROW) + 'px';
     this.summary.textContent = this.running
       ? t('up.total', { done, n, speed: formatSpeed(speed), eta: formatDuration(speed ? (size - sent) / speed : Infinity) })
       : t('up.totalidle', { done, n });
     this.vl.draw();
+  }
+
+  maxListHeight() {
+    return innerWidth < 640 ? 3 * ROW : 5 * ROW;
   }
 
   clearFinished() {

@@ -57,9 +57,11 @@ export async function editFile(app, entry) {
   area.value = text;
   let saved = text;
   const save = async () => {
+    // What was sent is what is saved: typing during the request stays unsaved.
+    const sent = area.value;
     try {
-      await app.api.save(entry.path, area.value);
-      saved = area.value;
+      await app.api.save(entry.path, sent);
+      saved = sent;
       toast(t('saved'));
     } catch (e) {
       report(e);

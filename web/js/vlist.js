@@ -70,6 +70,8 @@ export class VirtualList {
       if (!el) {
         el = this.create();
         el.style.position = 'absolute';
+        el.style.top = '0';
+        el.style.left = '0';
         this.pool.push(el);
         this.viewport.append(el);
       }
