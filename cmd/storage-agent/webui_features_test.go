@@ -215,6 +215,11 @@ func TestUIPeople(t *testing.T) {
 	b.do(`document.querySelector('#search-results a').click()`)
 	b.wait(`document.querySelector('#app').dataset.path.startsWith('/data/deep/a')`)
 
+	// Nothing the page loaded came from another origin.
+	if other := evalJS[[]string](b, `performance.getEntriesByType('resource').map(e => e.name).filter(u => !u.startsWith(location.origin))`); len(other) > 0 {
+		t.Fatalf("requests to other origins: %q", other)
+	}
+
 	// 360 px wide: nothing sticks out sideways; the main buttons show.
 	b.run(chromedp.EmulateViewport(360, 740))
 	b.wait(`document.documentElement.clientWidth === 360`)
