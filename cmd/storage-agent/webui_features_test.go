@@ -203,6 +203,15 @@ func TestUIPeople(t *testing.T) {
 		t.Fatalf("archive: %q", got)
 	}
 
+	// The context menu's tar.gz: the browser is sent to the streamed archive.
+	b.do(`window.__dl = []; HTMLAnchorElement.prototype.click = function () { window.__dl.push(this.getAttribute('href')) }`)
+	b.do(cell("deep") + `.dispatchEvent(new MouseEvent('contextmenu', {bubbles: true, clientX: 40, clientY: 200}))`)
+	b.do(`document.querySelector('.menu [data-action=targz]').click()`)
+	got = evalJS[[]string](b, `fetch(window.__dl[0]).then(async r => [window.__dl[0], String(r.status), Array.from(new Uint8Array(await r.arrayBuffer()).slice(0, 2)).join(',')])`)
+	if strings.Join(got, " ") != "/api/raw/data/?algo=targz&files=deep%2Cdest 200 31,139" {
+		t.Fatalf("tar.gz download: %q", got)
+	}
+
 	// Search streams results and can be stopped.
 	b.run(chromedp.Click(`#btn-search`))
 	b.wait(`document.querySelector('#search-q') !== null`)

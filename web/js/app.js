@@ -201,7 +201,9 @@ export class App {
     const items = entries.length ? [
       { id: 'open', label: t('act.open'), run: () => this.open(one), disabled: !one },
       { id: 'download', label: t('act.download'), run: () => this.ops.download(entries) },
-      { id: 'tar', label: t('act.targz'), run: () => this.ops.download(entries, 'targz') },
+      { id: 'zip', label: t('act.zip'), run: () => this.ops.download(entries, 'zip') },
+      { id: 'tar', label: t('act.tar'), run: () => this.ops.download(entries, 'tar') },
+      { id: 'targz', label: t('act.targz'), run: () => this.ops.download(entries, 'targz') },
       { id: 'rename', label: t('act.rename'), run: () => this.ops.rename(one), disabled: !one },
       { id: 'move', label: t('act.move'), run: () => this.ops.transferPrompt(entries, false) },
       { id: 'copy', label: t('act.copy'), run: () => this.ops.transferPrompt(entries, true) },
