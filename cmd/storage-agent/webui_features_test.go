@@ -204,9 +204,10 @@ func TestUIPeople(t *testing.T) {
 	}
 
 	// The context menu's tar.gz: the browser is sent to the streamed archive.
-	b.do(`window.__dl = []; HTMLAnchorElement.prototype.click = function () { window.__dl.push(this.getAttribute('href')) }`)
+	b.do(`window.__dl = []; window.__click = HTMLAnchorElement.prototype.click;
+		HTMLAnchorElement.prototype.click = function () { window.__dl.push(this.getAttribute('href')) }`)
 	b.do(cell("deep") + `.dispatchEvent(new MouseEvent('contextmenu', {bubbles: true, clientX: 40, clientY: 200}))`)
-	b.do(`document.querySelector('.menu [data-action=targz]').click()`)
+	b.do(`document.querySelector('.menu [data-action=targz]').click(); HTMLAnchorElement.prototype.click = window.__click`)
 	got = evalJS[[]string](b, `fetch(window.__dl[0]).then(async r => [window.__dl[0], String(r.status), Array.from(new Uint8Array(await r.arrayBuffer()).slice(0, 2)).join(',')])`)
 	if strings.Join(got, " ") != "/api/raw/data/?algo=targz&files=deep%2Cdest 200 31,139" {
 		t.Fatalf("tar.gz download: %q", got)
