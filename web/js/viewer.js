@@ -87,7 +87,7 @@ export function showInfo(app, entry) {
   const btn = h('button', { type: 'button', id: 'info-compute', text: t('info.compute'), disabled: entry.isDir, onclick: async () => {
     try {
       const r = await app.api.info(entry.path, 'sha256');
-      sum.textContent = 'SHA-256 ' + r.checksums.sha256;
+      sum.textContent = t('info.sha256', { sum: r.checksums.sha256 });
     } catch (e) {
       report(e);
     }
