@@ -32,6 +32,34 @@ func pngOf(t *testing.T) []byte {
 	return buf.Bytes()
 }
 
+// wavOf is a mono 8 kHz, 8-bit WAV of secs seconds of a square wave.
+func wavOf(secs int) []byte {
+	const rate = 8000
+	n := rate * secs
+	var b bytes.Buffer
+	le := func(v uint32, size int) {
+		for i := range size {
+			b.WriteByte(byte(v >> (8 * i)))
+		}
+	}
+	b.WriteString("RIFF")
+	le(uint32(36+n), 4)
+	b.WriteString("WAVEfmt ")
+	le(16, 4)
+	le(1, 2) // PCM
+	le(1, 2) // mono
+	le(rate, 4)
+	le(rate, 4) // bytes per second
+	le(1, 2)    // block align
+	le(8, 2)    // bits per sample
+	b.WriteString("data")
+	le(uint32(n), 4)
+	for i := range n {
+		b.WriteByte(byte(128 + 60*((i/20)%2*2-1)))
+	}
+	return b.Bytes()
+}
+
 // openEntry double-clicks the row of name.
 func (b *uiBrowser) openEntry(name string) {
 	b.t.Helper()
@@ -60,6 +88,7 @@ func TestUIEditorAndPreviews(t *testing.T) {
 		"read.md":   "# Title <img src=x onerror=alert(1)>\n\n- **bold** item\n\n<script>window.__pwned = true</script>\n",
 		"pic.png":   string(pngOf(t)),
 		"song.mp3":  "ID3 not really audio",
+		"tone.wav":  string(wavOf(2)),
 	})
 	b := newUIBrowser(t, d)
 	b.openUI(s, "/data")
@@ -103,6 +132,10 @@ func TestUIEditorAndPreviews(t *testing.T) {
 	if src := evalJS[string](b, `document.querySelector('dialog.dlg[open] audio').getAttribute('src')`); src != "/api/raw/data/song.mp3?inline=true" {
 		t.Fatalf("audio src %q", src)
 	}
+	b.closeDialog()
+	// A real (WAV) sound: the browser's player loads it from the raw URL.
+	b.openEntry("tone.wav")
+	b.wait(`document.querySelector('dialog.dlg[open] audio') && document.querySelector('dialog.dlg[open] audio').duration > 1.9`)
 	b.closeDialog()
 
 	// Markdown: rendered, nothing in it runs or becomes an element.
