@@ -41,9 +41,10 @@ type expirer interface {
 // it. A cross-site page can thus neither trigger nor read the exchange;
 // a same-origin script could already act with the cookie, and the CSP
 // lets only our own scripts run. POST keeps the token out of caches and
-// history.
+// history. Browsers too old to send Sec-Fetch-Site still send Origin on
+// a POST: then it must name this very host.
 func (s *Server) uiToken(c *gin.Context) {
-	if c.GetHeader("Sec-Fetch-Site") != "same-origin" || c.GetHeader(uiHeader) != uiHeaderValue {
+	if !sameOrigin(c.Request) || c.GetHeader(uiHeader) != uiHeaderValue {
 		fail(c, http.StatusForbidden)
 		return
 	}
@@ -58,6 +59,15 @@ func (s *Server) uiToken(c *gin.Context) {
 		return
 	}
 	s.sendToken(c, sess, time.Unix(cl.AuthTime, 0), cl.Login)
+}
+
+// sameOrigin tells whether the browser says the request comes from a page
+// of this origin: Sec-Fetch-Site, or failing that, Origin.
+func sameOrigin(r *http.Request) bool {
+	if site := r.Header.Get("Sec-Fetch-Site"); site != "" {
+		return site == "same-origin"
+	}
+	return r.Header.Get("Origin") == "https://"+r.Host
 }
 
 // uiSession answers GET /api/ui/session: who is logged in and until when.

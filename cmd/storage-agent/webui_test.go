@@ -48,6 +48,12 @@ func TestUILogin(t *testing.T) {
 	anon.expect(403, "POST", "/api/ui/token", nil, map[string]string{"Cookie": ck, "Sec-Fetch-Site": "same-origin"})
 	anon.expect(403, "POST", "/api/ui/token", nil, map[string]string{"Cookie": ck, "X-Requested-With": "storage-agent-ui"})
 	anon.expect(401, "POST", "/api/ui/token", nil, map[string]string{"Sec-Fetch-Site": "same-origin", "X-Requested-With": "storage-agent-ui"})
+	// A browser without Sec-Fetch-Site: its Origin must be this host.
+	host := strings.TrimPrefix(w.base, "https://")
+	anon.expect(403, "POST", "/api/ui/token", nil, map[string]string{"Cookie": ck, "Origin": "https://evil.example", "X-Requested-With": "storage-agent-ui"})
+	if b := anon.expect(200, "POST", "/api/ui/token", nil, map[string]string{"Cookie": ck, "Origin": "https://" + host, "X-Requested-With": "storage-agent-ui"}); strings.Count(string(b), ".") != 2 {
+		t.Fatalf("token by Origin: %q", b)
+	}
 
 	// Logout: the UI shows the form; the old cookie and JWT are dead.
 	b.run(chromedp.Click(`#btn-logout`))
