@@ -12,7 +12,7 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 BIN  := bin/storage-agent
 
 # Tools the tests drive, as command:debian-package pairs.
-TEST_TOOLS  := gcc:gcc sftp:openssh-client scp:openssh-client ssh-keygen:openssh-client curl:curl rsync:rsync unzip:unzip sshpass:sshpass lftp:lftp redis-server:redis-server
+TEST_TOOLS  := gcc:gcc sftp:openssh-client scp:openssh-client ssh-keygen:openssh-client curl:curl rsync:rsync unzip:unzip sshpass:sshpass lftp:lftp redis-server:redis-server chromium:chromium
 BENCH_TOOLS := $(TEST_TOOLS) /usr/sbin/sshd:openssh-server /usr/sbin/nginx:nginx-light
 
 .PHONY: all build build-deps run test test-deps bench bench-deps vet fmt clean

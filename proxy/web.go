@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"time"
 
 	"github.com/storage-agent/storage-agent/isolation"
 	"github.com/storage-agent/storage-agent/isolation/webproto"
@@ -28,3 +29,6 @@ func (s *Session) Web(ctx context.Context, req webproto.WebRequest, body io.Read
 	}
 	return w.Web(ctx, req, body)
 }
+
+// ExpiresAt is when the session ends by its TTL; the web UI shows it.
+func (s *Session) ExpiresAt() time.Time { return s.expires }

@@ -1,6 +1,6 @@
 // Package web holds the browser UI that webfs serves, embedded into the
-// binary so nothing needs installing beside it. For now it is a single
-// placeholder page stating that the API is live.
+// binary so nothing needs installing beside it: plain ES modules and one
+// stylesheet, no build step, nothing loaded from another origin.
 package web
 
 import (
@@ -8,8 +8,9 @@ import (
 	"io/fs"
 )
 
-//go:embed index.html
+//go:embed index.html css js icons
 var files embed.FS
 
-// FS returns the UI's files; "index.html" is the entry page.
+// FS returns the UI's files; "index.html" is the entry page, the rest is
+// served under /ui/.
 func FS() fs.FS { return files }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"io/fs"
 	"net/http"
 	"net/netip"
 	"strconv"
@@ -12,8 +11,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-
-	"github.com/storage-agent/storage-agent/web"
 )
 
 // maxLoginBody caps POST /api/login bodies.
@@ -108,11 +105,11 @@ func (s *Server) login(c *gin.Context) {
 		fail(c, http.StatusForbidden)
 		return
 	}
-	s.sendToken(c, sess, time.Now())
+	s.sendToken(c, sess, time.Now(), newLoginID())
 }
 
-func (s *Server) sendToken(c *gin.Context, sess Session, authTime time.Time) {
-	tok, err := s.mint(sess, authTime)
+func (s *Server) sendToken(c *gin.Context, sess Session, authTime time.Time, lid string) {
+	tok, err := s.mint(sess, authTime, lid)
 	if err != nil {
 		fail(c, http.StatusInternalServerError)
 		return
@@ -120,10 +117,29 @@ func (s *Server) sendToken(c *gin.Context, sess Session, authTime time.Time) {
 	c.Data(http.StatusOK, "text/plain; charset=utf-8", []byte(tok))
 }
 
-// renew answers POST /api/renew with a fresh token for the same session.
+// renew answers POST /api/renew with a fresh token for the same login.
+// A browser that also sent the auth cookie gets it renewed too, so that
+// downloads and previews (which authenticate by cookie) keep working.
 func (s *Server) renew(c *gin.Context) {
-	cl := claimsOf(c)
-	s.sendToken(c, sessionOf(c), time.Unix(cl.AuthTime, 0))
+	cl, sess := claimsOf(c), sessionOf(c)
+	tok, err := s.mint(sess, time.Unix(cl.AuthTime, 0), cl.Login)
+	if err != nil {
+		fail(c, http.StatusInternalServerError)
+		return
+	}
+	if _, err := c.Request.Cookie("auth"); err == nil {
+		s.setAuthCookie(c, tok)
+	}
+	c.Data(http.StatusOK, "text/plain; charset=utf-8", []byte(tok))
+}
+
+// setAuthCookie sets the cookie GET requests may authenticate with: HttpOnly
+// (scripts never read it) and SameSite=Strict (never sent cross-site).
+func (s *Server) setAuthCookie(c *gin.Context, tok string) {
+	http.SetCookie(c.Writer, &http.Cookie{
+		Name: "auth", Value: tok, Path: "/", MaxAge: int(s.opts.TokenTTL / time.Second),
+		Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode,
+	})
 }
 
 // loginLink answers the web.url of a new session: it redeems the
@@ -140,35 +156,13 @@ func (s *Server) loginLink(c *gin.Context) {
 		s.refuseLink(c, err)
 		return
 	}
-	tok, err := s.mint(sess, time.Now())
+	tok, err := s.mint(sess, time.Now(), newLoginID())
 	if err != nil {
 		fail(c, http.StatusInternalServerError)
 		return
 	}
-	http.SetCookie(c.Writer, &http.Cookie{
-		Name: "auth", Value: tok, Path: "/", MaxAge: int(s.opts.TokenTTL / time.Second),
-		Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode,
-	})
+	s.setAuthCookie(c, tok)
 	c.Redirect(http.StatusFound, "/")
-}
-
-// index serves the UI's entry page to a logged-in browser.
-func (s *Server) index(c *gin.Context) {
-	ck, err := c.Request.Cookie("auth")
-	if err != nil {
-		fail(c, http.StatusUnauthorized)
-		return
-	}
-	if _, _, err := s.verify(ck.Value); err != nil {
-		fail(c, http.StatusUnauthorized)
-		return
-	}
-	page, err := fs.ReadFile(web.FS(), "index.html")
-	if err != nil {
-		fail(c, http.StatusInternalServerError)
-		return
-	}
-	c.Data(http.StatusOK, "text/html; charset=utf-8", page)
 }
 
 // userGet answers GET /api/users/{id}: only the caller's own record.
@@ -218,6 +212,14 @@ func (s *Server) userPut(c *gin.Context) {
 			prefs.RedirectAfterCopyMove = in.Data.RedirectAfterCopyMove
 		case "aceEditorTheme":
 			prefs.AceEditorTheme = in.Data.AceEditorTheme
+		case "sorting":
+			switch in.Data.Sorting.By {
+			case "name", "size", "modified":
+				prefs.Sorting = in.Data.Sorting
+			default:
+				fail(c, http.StatusBadRequest)
+				return
+			}
 		default:
 			fail(c, http.StatusForbidden)
 			return

@@ -22,6 +22,13 @@ var archiveFormats = map[string][3]string{
 	"zip":   {"zip", "zip", "application/zip"},
 	"tar":   {"tar", "tar", "application/x-tar"},
 	"targz": {"targz", "tar.gz", "application/gzip"},
+	// The other formats of Filebrowser's download prompt.
+	"tarbz2": {"tarbz2", "tar.bz2", "application/x-bzip2"},
+	"tarxz":  {"tarxz", "tar.xz", "application/x-xz"},
+	"tarlz4": {"tarlz4", "tar.lz4", "application/x-lz4"},
+	"tarsz":  {"tarsz", "tar.sz", "application/x-snappy-framed"},
+	"tarbr":  {"tarbr", "tar.br", "application/x-brotli"},
+	"tarzst": {"tarzst", "tar.zst", "application/zstd"},
 }
 
 // raw answers GET/HEAD /api/raw/{path}: a file's bytes (Range,

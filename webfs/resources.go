@@ -35,15 +35,18 @@ func (s *Server) resourceGet(c *gin.Context) {
 		return
 	}
 	if c.GetHeader("X-Encoding") == "true" {
+		// The raw bytes, typed as Filebrowser types them: its CSV view
+		// takes them only as application/octet-stream. Any file, since a
+		// single file's type may come from its content (results.out).
 		st, ok := s.run(c, webproto.WebRequest{Op: webproto.WebStat, Path: p}, nil)
 		if !ok {
 			return
 		}
-		if st.IsDir || webproto.WebFileType(p) != "text" {
+		if st.IsDir {
 			fail(c, http.StatusBadRequest)
 			return
 		}
-		s.stream(c, webproto.WebRequest{Op: webproto.WebRead, Path: p, Length: -1}, "text/plain; charset=utf-8")
+		s.stream(c, webproto.WebRequest{Op: webproto.WebRead, Path: p, Length: -1}, "application/octet-stream")
 		return
 	}
 	s.stream(c, webproto.WebRequest{Op: webproto.WebInfo, Path: p, Checksum: sum, Content: true}, "application/json; charset=utf-8")

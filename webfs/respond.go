@@ -61,8 +61,7 @@ func fail(c *gin.Context, code int) {
 // ok200 answers 200 with body "200 OK", Filebrowser's bodiless success.
 func ok200(c *gin.Context) { c.String(http.StatusOK, "200 OK") }
 
-func forbidden(c *gin.Context)      { fail(c, http.StatusForbidden) }
-func notImplemented(c *gin.Context) { fail(c, http.StatusNotImplemented) }
+func forbidden(c *gin.Context) { fail(c, http.StatusForbidden) }
 
 // errBadPath marks a user path refused before it reaches a worker.
 var errBadPath = errors.New("webfs: bad path")

@@ -74,6 +74,7 @@ type Server struct {
 	limiter *throttle.Throttle
 	prefs   prefsStore
 	busy    *slots.Counter // requests in flight per session
+	revoked revocations
 }
 
 // New builds the server and loads (or generates) its certificate.
@@ -173,9 +174,14 @@ func (s *Server) routes() http.Handler {
 	r.GET("/login", s.loginLink)
 	r.POST("/api/login", s.login)
 	r.GET("/", s.index)
+	r.GET("/ui/*file", s.asset)
+	r.POST("/api/ui/token", s.uiToken)
 
 	api := r.Group("/api", s.authenticate)
 	api.POST("/renew", s.renew)
+	api.GET("/ui/session", s.uiSession)
+	api.POST("/ui/logout", s.uiLogout)
+	api.POST("/ui/cookie", s.uiCookie)
 	api.GET("/resources/*path", s.resourceGet)
 	api.POST("/resources/*path", s.resourcePost)
 	api.PUT("/resources/*path", s.resourcePut)
@@ -198,7 +204,7 @@ func (s *Server) routes() http.Handler {
 	api.PUT("/settings", forbidden)
 	api.Any("/shares", forbidden)
 	api.Any("/share/*path", forbidden)
-	api.GET("/preview/:size/*path", notImplemented)
+	api.GET("/preview/:size/*path", s.preview)
 	return r
 }
 

@@ -45,13 +45,23 @@ type User struct {
 	HideDotfiles          bool     `json:"hideDotfiles"`
 	DateFormat            bool     `json:"dateFormat"`
 	AceEditorTheme        string   `json:"aceEditorTheme"`
+	Sorting               Sorting  `json:"sorting"`
+}
+
+// Sorting is a user's listing order in Filebrowser's frontend (set by
+// clicking a column header).
+type Sorting struct {
+	By  string `json:"by"`
+	Asc bool   `json:"asc"`
 }
 
 // Claims are a web JWT's claims: Filebrowser's (user, iat, exp, iss) plus
-// the session it is bound to (sub) and the first login time (auth_time).
+// the session it is bound to (sub), the first login time (auth_time) and
+// the login it belongs to (lid), which logout revokes.
 type Claims struct {
-	User     User  `json:"user"`
-	AuthTime int64 `json:"auth_time"`
+	User     User   `json:"user"`
+	AuthTime int64  `json:"auth_time"`
+	Login    string `json:"lid"`
 	jwt.RegisteredClaims
 }
 
@@ -73,11 +83,15 @@ func sessionUser(sess Session, prefs User) User {
 	}
 	u.SingleClick, u.HideDotfiles, u.DateFormat = prefs.SingleClick, prefs.HideDotfiles, prefs.DateFormat
 	u.RedirectAfterCopyMove, u.AceEditorTheme = prefs.RedirectAfterCopyMove, prefs.AceEditorTheme
+	u.Sorting = Sorting{By: "name", Asc: true}
+	if prefs.Sorting.By != "" {
+		u.Sorting = prefs.Sorting
+	}
 	return u
 }
 
-// mint signs a token for sess.
-func (s *Server) mint(sess Session, authTime time.Time) (string, error) {
+// mint signs a token for sess, part of the login named lid.
+func (s *Server) mint(sess Session, authTime time.Time, lid string) (string, error) {
 	now := time.Now()
 	exp := now.Add(s.opts.TokenTTL)
 	if lim := authTime.Add(maxTokenAge); exp.After(lim) {
@@ -86,6 +100,7 @@ func (s *Server) mint(sess Session, authTime time.Time) (string, error) {
 	c := Claims{
 		User:     sessionUser(sess, s.prefs.get(sess.ID())),
 		AuthTime: authTime.Unix(),
+		Login:    lid,
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    issuer,
 			Subject:   sess.ID(),
@@ -115,6 +130,9 @@ func (s *Server) verify(token string) (*Claims, Session, error) {
 	)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %w", errBadToken, err)
+	}
+	if c.Login == "" || s.revoked.has(c.Login) {
+		return nil, nil, fmt.Errorf("%w: logged out", errBadToken)
 	}
 	sess, ok := s.opts.Lookup(c.Subject)
 	if !ok || subtle.ConstantTimeCompare([]byte(sess.ID()), []byte(c.Subject)) != 1 {

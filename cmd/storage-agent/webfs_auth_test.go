@@ -87,7 +87,7 @@ func TestWebFSLogin(t *testing.T) {
 	}
 	anon.expect(403, "GET", link, nil, nil)
 	ck := map[string]string{"Cookie": "auth=" + cookie.Value}
-	if b := anon.expect(200, "GET", "/", nil, ck); !strings.Contains(string(b), "API is live") && !strings.Contains(string(b), "file API is live") {
+	if b := anon.expect(200, "GET", "/", nil, ck); !strings.Contains(string(b), `src="/ui/js/main.js"`) {
 		t.Fatalf("index %q", b)
 	}
 	anon.expect(200, "GET", "/api/resources/", nil, ck)

@@ -20,6 +20,7 @@ const (
 	WebSearch    = "search"    // NDJSON of entries below Path matching Query
 	WebUsage     = "usage"     // {"total","used"} of Path's filesystem
 	WebArchive   = "archive"   // Path (or Files within it) as Format
+	WebPreview   = "preview"   // a JPEG of image Path, Format "thumb" or "big"
 	WebTusCreate = "tus-create"
 	WebTusHead   = "tus-head"
 	WebTusPatch  = "tus-patch"
@@ -41,7 +42,7 @@ type WebRequest struct {
 	Content  bool     `json:"content,omitempty"`  // info: include a text file's content
 	Query    string   `json:"query,omitempty"`    // search
 	Files    []string `json:"files,omitempty"`    // archive: entries relative to Path
-	Format   string   `json:"format,omitempty"`   // archive: zip, tar or targz
+	Format   string   `json:"format,omitempty"`   // archive: zip, tar or targz; preview: thumb or big
 	MaxAge   int64    `json:"maxAge,omitempty"`   // tus-create: seconds after which idle uploads are swept
 }
 

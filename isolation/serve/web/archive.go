@@ -5,7 +5,6 @@ import (
 	"archive/zip"
 	"bufio"
 	"compress/flate"
-	"compress/gzip"
 	"fmt"
 	"io"
 	"io/fs"
@@ -65,7 +64,7 @@ func (c *webCall) archive() error {
 			return err
 		}
 	}
-	if c.req.Format != "zip" && c.req.Format != "tar" && c.req.Format != "targz" {
+	if _, known := tarCompressors[c.req.Format]; !known && c.req.Format != "zip" && c.req.Format != "tar" {
 		return fmt.Errorf("archive format %q: %w", c.req.Format, errWebBadRequest)
 	}
 	if err := c.reply(webproto.WebReply{}); err != nil {
@@ -81,8 +80,11 @@ func (c *webCall) archive() error {
 	case "tar":
 		sink = tarSink{tw: tar.NewWriter(bw)}
 	default:
-		gz, _ := gzip.NewWriterLevel(bw, gzip.BestSpeed)
-		sink = tarSink{tw: tar.NewWriter(gz), gz: gz}
+		z, err := tarCompressors[c.req.Format](bw)
+		if err != nil {
+			return nil // the cut stream tells the client
+		}
+		sink = tarSink{tw: tar.NewWriter(z), z: z}
 	}
 	for _, s := range srcs {
 		if err := addTree(sink, s); err != nil {
@@ -178,7 +180,7 @@ func (z zipSink) close() error { return z.zw.Close() }
 
 type tarSink struct {
 	tw *tar.Writer
-	gz *gzip.Writer
+	z  io.WriteCloser // the compressor, if any
 }
 
 func (t tarSink) add(name string, fi fs.FileInfo, r io.Reader) error {
@@ -196,8 +198,8 @@ func (t tarSink) add(name string, fi fs.FileInfo, r io.Reader) error {
 
 func (t tarSink) close() error {
 	err := t.tw.Close()
-	if t.gz != nil && err == nil {
-		err = t.gz.Close()
+	if t.z != nil && err == nil {
+		err = t.z.Close()
 	}
 	return err
 }

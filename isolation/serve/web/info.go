@@ -15,11 +15,16 @@ import (
 	"path"
 	"slices"
 	"time"
+	"unicode/utf8"
 
 	"github.com/storage-agent/storage-agent/isolation/sessionfs"
 	"github.com/storage-agent/storage-agent/isolation/webproto"
 	"golang.org/x/sys/unix"
 )
+
+// sniffLen is how much of a file decides whether it is text (as
+// Filebrowser, and http.DetectContentType, look at).
+const sniffLen = 512
 
 // maxWebContent bounds the text content put into a file's info.
 const maxWebContent = 5 << 20
@@ -98,7 +103,8 @@ func (c *webCall) info() error {
 		}
 		it.Checksums = map[string]string{c.req.Checksum: sum}
 	}
-	if c.req.Content && it.Type == "text" && it.Size <= maxWebContent {
+	it.Type = singleFileType(p, it)
+	if c.req.Content && it.Type == "text" {
 		b, err := p.m.Root.ReadFile(p.rel)
 		if err == nil {
 			s := string(b)
@@ -110,6 +116,48 @@ func (c *webCall) info() error {
 	}
 	_ = json.NewEncoder(c.conn).Encode(it)
 	return nil
+}
+
+// singleFileType refines the type of one file's info, as Filebrowser's
+// frontend expects: a name webfs does not know (results.out) is text when
+// its first 512 bytes are; a text file too big to carry its content is a
+// blob, so that no editor opens it empty and saves over it. Listings keep
+// deciding by extension: sniffing every file would make big folders slow.
+func singleFileType(p webPath, it webItem) string {
+	if it.Type == "text" && it.Size > maxWebContent {
+		return "blob"
+	}
+	// Only regular files: opening a FIFO would wait for a writer forever.
+	if it.Type != "blob" || !it.Mode.IsRegular() || it.Size == 0 || it.Size > maxWebContent {
+		return it.Type
+	}
+	f, err := p.m.Root.Open(p.rel)
+	if err != nil {
+		return it.Type
+	}
+	defer f.Close()
+	head := make([]byte, sniffLen)
+	n, _ := io.ReadFull(f, head)
+	if looksText(head[:n]) {
+		return "text"
+	}
+	return it.Type
+}
+
+// looksText: no control bytes but whitespace (and ESC), and valid UTF-8;
+// a rune cut by the end of a full sample still counts.
+func looksText(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\f' && c != 0x1b {
+			return false
+		}
+	}
+	for cut := 0; cut < utf8.UTFMax && cut < len(b); cut++ {
+		if utf8.Valid(b[:len(b)-cut]) {
+			return cut == 0 || len(b) == sniffLen
+		}
+	}
+	return false
 }
 
 func checksum(p webPath, algo string) (string, error) {

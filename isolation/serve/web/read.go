@@ -33,25 +33,11 @@ func (c *webCall) stat() error {
 // read sends bytes [Offset, Offset+Length) of a regular file; the kernel
 // moves them from the file into the stream (sendfile).
 func (c *webCall) read() error {
-	p, err := c.sfs.resolveWeb(c.req.Path, false)
-	if err != nil {
-		return err
-	}
-	if p.m == nil {
-		return sessionfs.ErrVirtual
-	}
-	f, err := p.m.Root.Open(p.rel)
+	_, f, fi, err := c.openRegular()
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	if !fi.Mode().IsRegular() {
-		return fmt.Errorf("%s is not a regular file: %w", p.abs, errWebBadRequest)
-	}
 	off, n := c.req.Offset, c.req.Length
 	if off < 0 || off > fi.Size() {
 		return fmt.Errorf("offset %d: %w", off, errWebBadRequest)
@@ -157,4 +143,29 @@ func openDir(p webPath) (*os.File, error) {
 		return nil, &fs.PathError{Op: "opendir", Path: p.abs, Err: unix.ENOTDIR}
 	}
 	return f, nil
+}
+
+// openRegular opens the request's path for reading; anything but a
+// regular file (a folder, a device, the session root) is refused.
+func (c *webCall) openRegular() (webPath, *os.File, fs.FileInfo, error) {
+	p, err := c.sfs.resolveWeb(c.req.Path, false)
+	if err != nil {
+		return p, nil, nil, err
+	}
+	if p.m == nil {
+		return p, nil, nil, sessionfs.ErrVirtual
+	}
+	f, err := p.m.Root.Open(p.rel)
+	if err != nil {
+		return p, nil, nil, err
+	}
+	fi, err := f.Stat()
+	if err == nil && !fi.Mode().IsRegular() {
+		err = fmt.Errorf("%s is not a regular file: %w", p.abs, errWebBadRequest)
+	}
+	if err != nil {
+		f.Close()
+		return p, nil, nil, err
+	}
+	return p, f, fi, nil
 }

@@ -77,6 +77,8 @@ func Serve(tree *sessionfs.FS, command string, f *os.File, extra ...*os.File) {
 		h = c.usage
 	case webproto.WebArchive:
 		h = c.archive
+	case webproto.WebPreview:
+		h = c.preview
 	case webproto.WebTusCreate:
 		h = c.tusCreate
 	case webproto.WebTusHead:

@@ -123,12 +123,20 @@ func (c *webCall) tusPatch() error {
 		return err
 	}
 	defer f.Close()
+	// One PATCH at a time per upload: after a client's connection drops,
+	// its PATCH may still be draining here when the client resumes; two
+	// writers would interleave their bytes. The later one gets 409 and
+	// asks for the offset again.
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		return c.reply(webproto.WebReply{Status: 409, Error: "another PATCH of this upload is running", Length: meta.Length})
+	}
 	fi, err := f.Stat()
 	if err != nil {
 		return err
 	}
 	start := fi.Size()
 	if c.req.Offset != start {
+		f.Close()
 		return c.reply(webproto.WebReply{Status: 409, Error: "Upload-Offset mismatch", Offset: start, Length: meta.Length})
 	}
 	if _, err := f.Seek(start, io.SeekStart); err != nil {
@@ -146,10 +154,12 @@ func (c *webCall) tusPatch() error {
 		_ = f.Truncate(start)
 		return werr // the disk refused (full, quota): keep nothing of the chunk
 	}
+	// Closing releases the lock before the client hears back and sends
+	// its next PATCH.
+	if err := f.Close(); err != nil {
+		return err
+	}
 	if start+n == meta.Length {
-		if err := f.Close(); err != nil {
-			return err
-		}
 		if err := c.tusFinish(p, key, meta.Override); err != nil {
 			return err
 		}
