@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/storage-agent/storage-agent/isolation/sandboxtest"
 )
 
 // webClient talks to a daemon's webfs over real HTTPS, trusting the
@@ -120,12 +122,5 @@ func truncate(b []byte) string {
 // user made themselves would be.
 func chownTree(t *testing.T, dir string) {
 	t.Helper()
-	if err := filepath.Walk(dir, func(p string, _ os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		return os.Lchown(p, 1000, 1000)
-	}); err != nil {
-		t.Fatal(err)
-	}
+	sandboxtest.Chown(t, dir, 1000)
 }

@@ -16,6 +16,8 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/storage-agent/storage-agent/isolation/sandboxtest"
 )
 
 // uiBrowser is one headless Debian Chromium driven by chromedp, talking
@@ -138,16 +140,7 @@ func cell(name string) string {
 // session's uid.
 func writeFiles(t *testing.T, dir string, files map[string]string) {
 	t.Helper()
-	for name, content := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	chownTree(t, dir)
+	sandboxtest.WriteFiles(t, dir, files, 1000)
 }
 
 // cookie returns the value of the browser's cookie name for the daemon.
