@@ -15,7 +15,7 @@ BIN  := bin/storage-agent
 TEST_TOOLS  := gcc:gcc sftp:openssh-client scp:openssh-client ssh-keygen:openssh-client curl:curl rsync:rsync unzip:unzip sshpass:sshpass lftp:lftp redis-server:redis-server chromium:chromium
 BENCH_TOOLS := $(TEST_TOOLS) /usr/sbin/sshd:openssh-server /usr/sbin/nginx:nginx-light
 
-.PHONY: all build build-deps run test test-deps bench bench-deps vet fmt clean
+.PHONY: all build build-deps run test test-deps bench bench-deps screenshots vet fmt clean
 
 all: build
 
@@ -37,6 +37,14 @@ vet:
 
 bench: bench-deps build
 	go run $(STATIC) ./cmd/storage-agent-bench --agent $(BIN) --rounds 5
+
+# screenshots: the README's pictures of the browser UI, taken by
+# TestUIScreenshots into docs/screenshots (`make test` takes them into a
+# temporary directory: it never rewrites tracked files).
+# The language button says 한국어: without a Korean font it shows as boxes.
+screenshots: test-deps
+	@fc-list :lang=ko 2>/dev/null | grep -q . || $(MAKE) --no-print-directory apt PKGS=fonts-nanum
+	SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots go test $(STATIC) -count=1 -run '^TestUIScreenshots$$' ./cmd/storage-agent
 
 test-deps:
 	@$(MAKE) --no-print-directory need TOOLS="$(TEST_TOOLS)"

@@ -34,15 +34,22 @@ func verdict(ok bool) string {
 // ours/reference against the target ratio, and each server's median CPU
 // seconds per GiB moved (the figure that holds on a noisy VM).
 func (r *report) throughput(name string, size int64, ours, ref []sample, target float64) {
-	mo, mr := median(walls(ours)), median(walls(ref))
-	rateO := float64(size) / mo.Seconds() / 1e6
-	rateR := float64(size) / mr.Seconds() / 1e6
-	ratio := rateO / rateR
+	r.compare(name, "storage-agent", "reference", size, ours, ref, target)
+}
+
+// compare is throughput with its own names for the two sides, for
+// benchmarks where both sides are clients of one server (the browser UI
+// against curl): the CPU is then that server's for each client.
+func (r *report) compare(name, nameA, nameB string, size int64, a, b []sample, target float64) {
+	ma, mb := median(walls(a)), median(walls(b))
+	rateA := float64(size) / ma.Seconds() / 1e6
+	rateB := float64(size) / mb.Seconds() / 1e6
+	ratio := rateA / rateB
 	gib := float64(size) / (1 << 30)
-	cpuO, cpuR := median(cpus(ours)).Seconds()/gib, median(cpus(ref)).Seconds()/gib
-	r.lines = append(r.lines, fmt.Sprintf("%-34s storage-agent %7.1f MB/s   reference %7.1f MB/s   ratio %.2fx (target >= %.2fx, %d rounds) %s\n"+
-		"%-34s   server CPU s/GiB: storage-agent %.2f, reference %.2f",
-		name, rateO, rateR, ratio, target, len(ours), verdict(ratio >= target), "", cpuO, cpuR))
+	cpuA, cpuB := median(cpus(a)).Seconds()/gib, median(cpus(b)).Seconds()/gib
+	r.lines = append(r.lines, fmt.Sprintf("%-34s %s %7.1f MB/s   %s %7.1f MB/s   ratio %.2fx (target >= %.2fx, %d rounds) %s\n"+
+		"%-34s   server CPU s/GiB: %s %.2f, %s %.2f",
+		name, nameA, rateA, nameB, rateB, ratio, target, len(a), verdict(ratio >= target), "", nameA, cpuA, nameB, cpuB))
 }
 
 // latency records a median latency against a ceiling.
