@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // cpuacctRoot is the cgroup v1 cpuacct hierarchy.
@@ -90,15 +92,27 @@ func (m *cpuMeter) close() {
 	_ = os.Remove(m.dir)
 }
 
-// sample is one measured transfer: its wall-clock time and the CPU time
-// the server spent on it.
-type sample struct{ wall, cpu time.Duration }
+// sample is one measured transfer: its wall-clock time, the CPU time the
+// server spent on it, and the CPU time its clients spent.
+type sample struct{ wall, cpu, client time.Duration }
 
-// measure runs one transfer against side and samples it.
+// measure runs one transfer against side and samples it. The clients' CPU
+// is what the bench's children that ended during the transfer used (sftp
+// and scp wait for their ssh, rsync for its ssh, so each counts whole);
+// it shows when the client, not the server, bounds a transfer.
 func (m *cpuMeter) measure(side string, transfer func() (time.Duration, error)) (sample, error) {
-	before := m.usage(side)
+	before, cBefore := m.usage(side), childrenCPU()
 	d, err := transfer()
-	return sample{wall: d, cpu: m.usage(side) - before}, err
+	return sample{wall: d, cpu: m.usage(side) - before, client: childrenCPU() - cBefore}, err
+}
+
+// childrenCPU is the user+system time of the bench's waited-for children.
+func childrenCPU() time.Duration {
+	var ru unix.Rusage
+	if err := unix.Getrusage(unix.RUSAGE_CHILDREN, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // walls and cpus split samples into their two series.
@@ -107,6 +121,9 @@ func walls(s []sample) []time.Duration {
 }
 func cpus(s []sample) []time.Duration {
 	return series(s, func(x sample) time.Duration { return x.cpu })
+}
+func clientCPUs(s []sample) []time.Duration {
+	return series(s, func(x sample) time.Duration { return x.client })
 }
 
 func series(s []sample, f func(sample) time.Duration) []time.Duration {

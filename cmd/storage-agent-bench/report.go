@@ -47,9 +47,16 @@ func (r *report) compare(name, nameA, nameB string, size int64, a, b []sample, t
 	ratio := rateA / rateB
 	gib := float64(size) / (1 << 30)
 	cpuA, cpuB := median(cpus(a)).Seconds()/gib, median(cpus(b)).Seconds()/gib
-	r.lines = append(r.lines, fmt.Sprintf("%-34s %s %7.1f MB/s   %s %7.1f MB/s   ratio %.2fx (target >= %.2fx, %d rounds) %s\n"+
+	line := fmt.Sprintf("%-34s %s %7.1f MB/s   %s %7.1f MB/s   ratio %.2fx (target >= %.2fx, %d rounds) %s\n"+
 		"%-34s   server CPU s/GiB: %s %.2f, %s %.2f",
-		name, nameA, rateA, nameB, rateB, ratio, target, len(a), verdict(ratio >= target), "", nameA, cpuA, nameB, cpuB))
+		name, nameA, rateA, nameB, rateB, ratio, target, len(a), verdict(ratio >= target), "", nameA, cpuA, nameB, cpuB)
+	// The client's CPU per GiB next to the wall time per GiB: a client
+	// busy for most of the transfer is what bounds it, whichever server.
+	if cliA, cliB := median(clientCPUs(a)), median(clientCPUs(b)); cliA > 0 && cliB > 0 {
+		line += fmt.Sprintf("\n%-34s   client CPU s/GiB: %s %.2f (%.2f cores busy), %s %.2f (%.2f cores)",
+			"", nameA, cliA.Seconds()/gib, cliA.Seconds()/ma.Seconds(), nameB, cliB.Seconds()/gib, cliB.Seconds()/mb.Seconds())
+	}
+	r.lines = append(r.lines, line)
 }
 
 // latency records a median latency against a ceiling.

@@ -29,6 +29,7 @@ var benchmarks = []benchmark{
 	{"sftp put 1 GiB", benchSFTPPut},
 	{"scp and rsync", benchSCPRsync},
 	{"webfs https", benchWebFS},
+	{"4 concurrent downloads", benchConcurrent},
 	{"webfs browser UI", benchWebUI},
 	{"storage proxy", benchStorageProxy},
 	{"session open latency", benchOpenLatency},

@@ -93,7 +93,7 @@ func proxyDownloadRounds(ctx context.Context, e *env, ca, vfid string, r *report
 	if err != nil {
 		return err
 	}
-	defer func() { _ = ngx.Process.Kill(); _ = ngx.Wait() }()
+	defer stopNginx(ngx)
 	var ours, ref []sample
 	for i := 0; i < e.o.rounds; i++ {
 		for j := range 2 {

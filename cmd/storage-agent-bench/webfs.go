@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -46,10 +47,13 @@ type webBench struct {
 }
 
 // webLogin opens a fresh session on the benchmark folder and logs in.
-func (e *env) webLogin() (*webBench, error) {
+func (e *env) webLogin() (*webBench, error) { return e.webLoginAs("bench-web") }
+
+// webLoginAs is webLogin for a session of user.
+func (e *env) webLoginAs(user string) (*webBench, error) {
 	// The benchmark folder of setup (createFolder refuses to make it twice).
 	vfid := "user:" + uuidOf("user:bench") + "/" + uuidOf("bench/data")
-	code, body, err := e.api("POST", "/sessions", map[string]any{"user": "bench-web",
+	code, body, err := e.api("POST", "/sessions", map[string]any{"user": user,
 		"mounts": []map[string]any{{"volume": "local", "vfid": vfid, "name": "data"}}})
 	if err != nil || code != 201 {
 		return nil, fmt.Errorf("open session: %d %s %v", code, body, err)
@@ -114,7 +118,7 @@ func benchWebDownload(ctx context.Context, e *env, w *webBench, r *report) error
 	if err != nil {
 		return err
 	}
-	defer func() { _ = ngx.Process.Kill(); _ = ngx.Wait() }()
+	defer stopNginx(ngx)
 	var ours, ref []sample
 	for i := 0; i < e.o.rounds; i++ {
 		for j := range 2 {
@@ -144,6 +148,12 @@ func benchWebDownload(ctx context.Context, e *env, w *webBench, r *report) error
 // startNginx serves the benchmark folder on a free loopback port, over
 // TLS (the daemon's own certificate) or plain HTTP.
 func (e *env) startNginx(ctx context.Context, withTLS bool) (*exec.Cmd, string, error) {
+	return e.startNginxWorkers(ctx, withTLS, 1)
+}
+
+// startNginxWorkers is startNginx with a number of worker processes; more
+// than one needs nginx's master process, which stopNginx ends gracefully.
+func (e *env) startNginxWorkers(ctx context.Context, withTLS bool, workers int) (*exec.Cmd, string, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, "", err
@@ -158,7 +168,11 @@ func (e *env) startNginx(ctx context.Context, withTLS bool) (*exec.Cmd, string, 
 			filepath.Join(e.agentVar, "webfs"))
 		scheme = "https"
 	}
-	conf := fmt.Sprintf(`daemon off; master_process off; worker_processes 1; user root;
+	master := "off"
+	if workers > 1 {
+		master = "on"
+	}
+	conf := fmt.Sprintf(`daemon off; master_process %[5]s; worker_processes %[6]d; user root;
 error_log %[1]s/error.log; pid %[1]s/nginx.pid;
 events { worker_connections 64; }
 http {
@@ -170,7 +184,7 @@ http {
     root %[3]s;
   }
 }
-`, dir, port, e.agentDir, tlsConf)
+`, dir, port, e.agentDir, tlsConf, master, workers)
 	cf := filepath.Join(dir, "nginx.conf")
 	if err := os.WriteFile(cf, []byte(conf), 0o644); err != nil {
 		return nil, "", err
@@ -185,6 +199,19 @@ http {
 		return nil, "", err
 	}
 	return cmd, scheme + "://127.0.0.1:" + port, nil
+}
+
+// stopNginx ends nginx and, through its master, its workers.
+func stopNginx(ngx *exec.Cmd) {
+	_ = ngx.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { _ = ngx.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		_ = ngx.Process.Kill()
+		<-done
+	}
 }
 
 // tusUpload uploads the big file with tus in 10 MiB chunks.
