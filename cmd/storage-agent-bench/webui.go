@@ -212,7 +212,7 @@ func benchUIUpload(ctx context.Context, e *env, b *uiBrowser, r *report) error {
 			fmt.Fprintf(os.Stderr, "  round %d %-5s %s (server CPU %s)\n", i+1, label, s.wall.Round(time.Millisecond), s.cpu.Round(time.Millisecond))
 		}
 	}
-	r.compare("UI upload 1 GiB vs curl tus", "UI", "curl", e.o.bigSize, ui, cu, 0.7)
+	r.compare("UI upload 1 GiB vs curl tus", "UI", "curl", e.o.bigSize, ui, cu, 0.7, false)
 	return nil
 }
 
