@@ -45,7 +45,7 @@ func benchConcurrent(ctx context.Context, e *env, r *report) error {
 	if err != nil {
 		return err
 	}
-	r.download(fmt.Sprintf("sftp get %d at once (aggregate)", n), total, o, f, 1.0)
+	r.throughput(fmt.Sprintf("sftp get %d at once (aggregate)", n), total, o, f, 1.0)
 
 	webs := make([]*webBench, n)
 	for i := range webs {
@@ -85,7 +85,7 @@ func benchConcurrent(ctx context.Context, e *env, r *report) error {
 			}
 		}
 	}
-	r.download(fmt.Sprintf("webfs download %d at once vs nginx", n), total, ws, ns, 1.0)
+	r.throughput(fmt.Sprintf("webfs download %d at once vs nginx", n), total, ws, ns, 1.0)
 	return nil
 }
 
