@@ -104,12 +104,13 @@ func relayBatched(w gin.ResponseWriter, r io.Reader, b *recordBatcher) {
 		relay(w, r)
 		return
 	}
-	buf := make([]byte, copyBuffer)
+	buf := make([]byte, webproto.DataPipeSize)
 	for {
 		n, err := r.Read(buf)
-		if n > 0 {
+		for chunk := buf[:n]; len(chunk) > 0; {
+			k := min(len(chunk), copyBuffer)
 			b.hold()
-			_, werr := w.Write(buf[:n])
+			_, werr := w.Write(chunk[:k])
 			w.Flush() // what the HTTP layer buffered, into TLS, into the hold
 			if rerr := b.release(); werr == nil {
 				werr = rerr
@@ -117,6 +118,7 @@ func relayBatched(w gin.ResponseWriter, r io.Reader, b *recordBatcher) {
 			if werr != nil {
 				return
 			}
+			chunk = chunk[k:]
 		}
 		if err != nil {
 			return
