@@ -9,7 +9,7 @@ import (
 
 // relay copies bytes between an SSH channel and the worker's sftp stream
 // until the worker's side ends, then reports exit status 0 and closes the
-// channel. Each direction has one buffer of relayBufSize for its whole life.
+// channel. Each direction has one buffer for its whole life (see upBufSize).
 func (c *conn) relay(ch ssh.Channel, stream io.ReadWriteCloser) {
 	// A dropped connection or closed session must also unblock a worker
 	// that is waiting for requests.
@@ -19,8 +19,8 @@ func (c *conn) relay(ch ssh.Channel, stream io.ReadWriteCloser) {
 	up := make(chan struct{})
 	go func() {
 		defer close(up)
-		buf := c.srv.getBuf()
-		defer c.srv.bufs.Put(buf)
+		buf := c.srv.upBufs.Get().(*[]byte)
+		defer c.srv.upBufs.Put(buf)
 		_, err := io.CopyBuffer(writerOnly{stream}, readerOnly{ch}, *buf)
 		// The client sent EOF: pass it on, so the worker answers what is
 		// still queued and then ends its side, which ends the copy below.
@@ -31,9 +31,9 @@ func (c *conn) relay(ch ssh.Channel, stream io.ReadWriteCloser) {
 		stream.Close()
 	}()
 
-	buf := c.srv.getBuf()
+	buf := c.srv.downBufs.Get().(*[]byte)
 	_, err := io.CopyBuffer(writerOnly{ch}, readerOnly{stream}, *buf)
-	c.srv.bufs.Put(buf)
+	c.srv.downBufs.Put(buf)
 	if err != nil {
 		c.log.Debug("sftp relay ended", "err", err)
 	}
@@ -41,9 +41,6 @@ func (c *conn) relay(ch ssh.Channel, stream io.ReadWriteCloser) {
 	exit(ch, 0) // also ends the upward copy: reads of a closed channel return EOF
 	<-up
 }
-
-// getBuf returns a relay buffer from the server's pool.
-func (s *Server) getBuf() *[]byte { return s.bufs.Get().(*[]byte) }
 
 // readerOnly and writerOnly hide WriterTo/ReaderFrom, so io.CopyBuffer uses
 // our large buffer instead of a 32 KiB one of its own.

@@ -19,9 +19,16 @@ import (
 // serverVersion is announced in the SSH identification string.
 const serverVersion = "SSH-2.0-storage-agent"
 
-// relayBufSize is the buffer of each relay direction: big enough that one
-// read drains what the SSH window allows, so bulk transfers cost few syscalls.
-const relayBufSize = 256 << 10
+// Relay buffers, one per direction of a channel. Uploads are bounded by
+// the client's 32 KiB packets, so 256 KiB drains a window in a few reads.
+// Downloads read the worker's stream: each read of a full socket buffer
+// wakes the worker, so reading 1 MiB at a time wakes it a quarter as often
+// (sftp get measured 1.58, 1.47 s/GiB of server CPU with 256 KiB reads,
+// 1.38, 1.32 with 1 MiB; see BENCH.md).
+const (
+	upBufSize   = 256 << 10
+	downBufSize = 1 << 20
+)
 
 // maxAuthTries bounds the authentication attempts on one connection.
 const maxAuthTries = 6
@@ -43,7 +50,8 @@ type Server struct {
 	throttle *throttle.Throttle
 	conns    *slots.Counter // authenticated connections per session
 	channels *slots.Counter // open session channels per session
-	bufs     sync.Pool      // *[]byte of relayBufSize, reused across channels
+	upBufs   sync.Pool      // *[]byte of upBufSize, reused across channels
+	downBufs sync.Pool      // *[]byte of downBufSize, reused across channels
 }
 
 // New loads the host keys from opts.HostKeyDir, generating the missing ones,
@@ -79,7 +87,8 @@ func New(opts Options) (*Server, error) {
 	if s.handshakeTimeout <= 0 {
 		s.handshakeTimeout = defaultHandshakeTimeout
 	}
-	s.bufs.New = func() any { b := make([]byte, relayBufSize); return &b }
+	s.upBufs.New = func() any { b := make([]byte, upBufSize); return &b }
+	s.downBufs.New = func() any { b := make([]byte, downBufSize); return &b }
 	ciphers := opts.Ciphers
 	if len(ciphers) == 0 {
 		// AES-GCM is assembly in Go; x/crypto's chacha20-poly1305 is not,

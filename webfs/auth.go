@@ -20,6 +20,7 @@ const maxLoginBody = 1 << 20
 const (
 	keySession = "webfs.session"
 	keyClaims  = "webfs.claims"
+	keyBounded = "webfs.bounded" // bool: past autotunedRequests in flight
 )
 
 // authenticate admits a request with a valid web token: the X-Auth header,
@@ -57,7 +58,7 @@ func (s *Server) authenticate(c *gin.Context) {
 		return
 	}
 	defer done()
-	boundSendQueue(c.Request.Context(), s.busy.Used(sess.ID()))
+	c.Set(keyBounded, boundSendQueue(c.Request.Context(), s.busy.Used(sess.ID())))
 	release := sess.Hold()
 	defer release()
 	c.Set(keySession, sess)

@@ -4,7 +4,11 @@ import (
 	"context"
 	"net"
 
+	"github.com/gin-gonic/gin"
+
 	"golang.org/x/sys/unix"
+
+	"github.com/storage-agent/storage-agent/isolation/webproto"
 )
 
 // connKey holds a request's connection in its context (http.Server.ConnContext).
@@ -54,12 +58,28 @@ const (
 )
 
 // boundSendQueue fixes the send buffer of the request's connection when
-// the session already has autotunedRequests in flight.
-func boundSendQueue(ctx context.Context, inFlight int) {
+// the session already has autotunedRequests in flight, and reports whether
+// it did: such a request also reads its download in small chunks (see
+// downloadReadSize).
+func boundSendQueue(ctx context.Context, inFlight int) (bounded bool) {
 	if inFlight <= autotunedRequests {
-		return
+		return false
 	}
 	if tcp := tcpOf(ctx); tcp != nil {
 		_ = tcp.SetWriteBuffer(boundedSendBuffer)
 	}
+	return true
+}
+
+// downloadReadSize is how much of a download's pipe one read takes. The
+// worker keeps the pipe full, and each read of a full pipe wakes it:
+// reading the whole pipe (1 MiB) wakes it a quarter as often as copyBuffer
+// does (server CPU 1.09, 0.88 s/GiB before, 0.73, 0.74 after; BENCH.md).
+// A session's requests past autotunedRequests keep to copyBuffer, so its
+// stalled downloads hold bounded memory.
+func downloadReadSize(c *gin.Context) int {
+	if c.GetBool(keyBounded) {
+		return copyBuffer
+	}
+	return webproto.DataPipeSize
 }
