@@ -86,7 +86,7 @@ func sessionUser(sess Session, prefs User) User {
 	u.SingleClick, u.HideDotfiles, u.DateFormat = prefs.SingleClick, prefs.HideDotfiles, prefs.DateFormat
 	u.RedirectAfterCopyMove, u.AceEditorTheme = prefs.RedirectAfterCopyMove, prefs.AceEditorTheme
 	// Filebrowser's default: by name, A→Z, which its reversed name order
-	// calls asc=false (see the worker's sortItems).
+	// calls asc=false (see the worker's sortOrder).
 	u.Sorting = Sorting{By: "name", Asc: false}
 	if prefs.Sorting.By != "" {
 		u.Sorting = prefs.Sorting

@@ -226,7 +226,7 @@ func (lw *listingWriter) finish() {
 }
 
 // listDir writes a directory's entries in the order the request asks
-// (see sortItems). Each entry is lstat'ed relative to the open directory;
+// (see sortOrder). Each entry is lstat'ed relative to the open directory;
 // the entries are held (not their JSON) until sorted, since any order but
 // by name needs every entry's size or time first.
 func (c *webCall) listDir(p webPath, dir webItem) error {
@@ -254,15 +254,15 @@ func (c *webCall) listDir(p webPath, dir webItem) error {
 	return nil
 }
 
-// writeListing sorts items as the request asks and writes the listing.
+// writeListing writes the listing of items in the order the request asks.
 func (c *webCall) writeListing(dir webItem, items []webItem) {
-	sortItems(items, c.req.Sort, c.req.Asc)
+	order := sortOrder(items, c.req.Sort, c.req.Asc)
 	lw, err := c.startListing(dir)
 	if err != nil {
 		return
 	}
-	for _, it := range items {
-		lw.add(it)
+	for _, i := range order {
+		lw.add(items[i])
 	}
 	lw.finish()
 }
