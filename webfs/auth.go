@@ -183,6 +183,12 @@ func (s *Server) setAuthCookie(c *gin.Context, tok string) {
 // loginLink answers the web.url of a new session: it redeems the
 // single-use login token, sets the auth cookie and sends the browser to /.
 func (s *Server) loginLink(c *gin.Context) {
+	if s.fb != nil && !c.Request.URL.Query().Has("token") {
+		// /login is also a route of Filebrowser's frontend (its login
+		// form): a reload there gets the page, not a dead link.
+		s.fbIndex(c)
+		return
+	}
 	src := sourceAddr(c)
 	if err := s.limiter.Wait(c.Request.Context(), src); err != nil {
 		fail(c, http.StatusTooManyRequests)

@@ -55,7 +55,7 @@ func frontendSettings() map[string]any {
 	}
 }
 
-// ErrFrontend marks a Options.FilebrowserFrontend that New cannot serve.
+// ErrFrontend marks an Options.FilebrowserFrontend that New cannot serve.
 var ErrFrontend = errors.New("unusable filebrowser frontend")
 
 // frontend is Filebrowser's own built frontend, served instead of our UI

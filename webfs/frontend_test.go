@@ -92,7 +92,7 @@ func TestFilebrowserFrontend(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := s.Handler()
-	for _, p := range []string{"/", "/files/", "/files/data/a%20b/", "/settings/profile"} {
+	for _, p := range []string{"/", "/files/", "/files/data/a%20b/", "/settings/profile", "/login?redirect=%2Ffiles%2F"} {
 		r := get(h, p)
 		body, _ := io.ReadAll(r.Body)
 		if r.StatusCode != 200 || r.Header.Get("Content-Type") != "text/html; charset=utf-8" {
@@ -147,6 +147,7 @@ func TestFilebrowserFrontend(t *testing.T) {
 		{"/static/assets/", "", 404},
 		{"/api/nothing", "", 404},
 		{"/api/resources/", "", 401},
+		{"/login?token=used", "text/html; charset=utf-8", 403}, // still the login link
 	} {
 		r := get(h, tc.path)
 		if r.StatusCode != tc.code || (tc.typ != "" && r.Header.Get("Content-Type") != tc.typ) {
