@@ -66,8 +66,13 @@ type frontend struct {
 	csp   string   // csp allowing index.html's inline scripts by hash
 }
 
-// inlineScript finds the <script> elements of a page and their text.
-var inlineScript = regexp.MustCompile(`(?is)<script([^>]*)>(.*?)</script>`)
+// inlineScript finds the <script> elements of a page and their text;
+// srcAttr tells one that loads a file (Vite's legacy entry has data-src
+// and inline text, so it counts as inline).
+var (
+	inlineScript = regexp.MustCompile(`(?is)<script([^>]*)>(.*?)</script>`)
+	srcAttr      = regexp.MustCompile(`(?i)(^|\s)src\s*=`)
+)
 
 // loadFrontend renders the frontend's index.html once, as Filebrowser's
 // server does (html/template with [{[ ]}] delimiters), and hashes its
@@ -108,7 +113,7 @@ func loadFrontend(dir string) (*frontend, error) {
 	}
 	var hashes []string
 	for _, m := range inlineScript.FindAllSubmatch(page.Bytes(), -1) {
-		if bytes.Contains(bytes.ToLower(m[1]), []byte("src=")) {
+		if srcAttr.Match(m[1]) {
 			continue
 		}
 		sum := sha256.Sum256(m[2])
