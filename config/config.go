@@ -100,6 +100,9 @@ type WebFSConfig struct {
 	ServiceAddr HostPort `koanf:"service-addr"`
 	SSLCert     string   `koanf:"ssl-cert"`
 	SSLPrivKey  string   `koanf:"ssl-privkey"`
+	// FilebrowserFrontend is a directory holding Filebrowser's built
+	// frontend; empty serves storage-agent's own UI.
+	FilebrowserFrontend string `koanf:"filebrowser-frontend"`
 }
 
 // SessionConfig bounds sessions. CPU, Memory and Pids are both the default

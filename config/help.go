@@ -25,6 +25,7 @@ var keyHelp = map[string]string{
 	"webfs.service-addr.port":                       "port of the HTTPS web file API and UI",
 	"webfs.ssl-cert":                                "PEM certificate of webfs; both empty: a self-signed one, generated once under <var-base-path>/webfs",
 	"webfs.ssl-privkey":                             "PEM private key of ssl-cert",
+	"webfs.filebrowser-frontend":                    "directory of Filebrowser's built frontend (its dist, holding public/index.html or index.html) to serve at / instead of storage-agent's UI; the login link logs it in; empty: storage-agent's UI",
 	"session.max-sessions":                          "sessions this agent hosts at once (the slot counter)",
 	"session.max-sessions-per-user":                 "sessions one user may hold at once (a request may override it)",
 	"session.cpu":                                   "CPU cores per session worker: default and maximum of a request",

@@ -193,6 +193,7 @@ func (c *Config) makeAbs(base string) error {
 		abs("agent.var-base-path", &c.Agent.VarBasePath),
 		abs("webfs.ssl-cert", &c.WebFS.SSLCert),
 		abs("webfs.ssl-privkey", &c.WebFS.SSLPrivKey),
+		abs("webfs.filebrowser-frontend", &c.WebFS.FilebrowserFrontend),
 	}
 	for name, v := range c.Volume {
 		errs = append(errs, abs(volumeKey(name, "path"), &v.Path))

@@ -80,6 +80,7 @@ func sourceAddr(c *gin.Context) netip.Addr {
 
 // login answers POST /api/login: username = session id, password =
 // session token; a bare JWT on success, 403 otherwise, slowed per source.
+// Empty credentials ask for the auth cookie's login (see cookieLogin).
 func (s *Server) login(c *gin.Context) {
 	src := sourceAddr(c)
 	if err := s.limiter.Wait(c.Request.Context(), src); err != nil {
@@ -100,6 +101,10 @@ func (s *Server) login(c *gin.Context) {
 		fail(c, http.StatusBadRequest)
 		return
 	}
+	if in.Username == "" && in.Password == "" {
+		s.cookieLogin(c, src)
+		return
+	}
 	sess, found := s.opts.Lookup(in.Username)
 	if !found || sess.VerifyToken(in.Password) != nil {
 		s.limiter.Fail(src)
@@ -107,6 +112,39 @@ func (s *Server) login(c *gin.Context) {
 		return
 	}
 	s.sendToken(c, sess, time.Now(), newLoginID())
+}
+
+// cookieLogin answers POST /api/login with an empty username and
+// password: the JWT of the login whose auth cookie the browser sent, or
+// 403. Filebrowser's frontend, told LoginPage: false (as its proxy auth
+// does), logs in this way at start-up and keeps the answer in
+// localStorage; since the login link sets the cookie, the link logs that
+// frontend in too.
+//
+// Why this is safe (as uiToken): the cookie is SameSite=Strict, so a
+// cross-site request never carries it; the body must be declared JSON,
+// which no HTML form can send and a cross-origin script can send only
+// after a CORS preflight, which webfs never grants; the browser must say
+// the request comes from this origin (Sec-Fetch-Site, which scripts cannot
+// set, or failing that Origin); and the answer has no CORS headers, so
+// only a same-origin script can read it. A cross-site page can thus
+// neither obtain nor read the token. Nothing new is granted either: the
+// answer is a token of the cookie's own login (same lid, same first login
+// time), so logout ends it with the cookie, and a closed session or a
+// logged-out cookie gets nothing.
+func (s *Server) cookieLogin(c *gin.Context, src netip.Addr) {
+	ck, err := c.Request.Cookie("auth")
+	if err != nil || c.ContentType() != "application/json" || !sameOrigin(c.Request) {
+		fail(c, http.StatusForbidden)
+		return
+	}
+	cl, sess, err := s.verify(ck.Value)
+	if err != nil {
+		s.limiter.Fail(src)
+		fail(c, http.StatusForbidden)
+		return
+	}
+	s.sendToken(c, sess, time.Unix(cl.AuthTime, 0), cl.Login)
 }
 
 func (s *Server) sendToken(c *gin.Context, sess Session, authTime time.Time, lid string) {
@@ -146,6 +184,12 @@ func (s *Server) setAuthCookie(c *gin.Context, tok string) {
 // loginLink answers the web.url of a new session: it redeems the
 // single-use login token, sets the auth cookie and sends the browser to /.
 func (s *Server) loginLink(c *gin.Context) {
+	if s.fb != nil && !c.Request.URL.Query().Has("token") {
+		// /login is also a route of Filebrowser's frontend (its login
+		// form): a reload there gets the page, not a dead link.
+		s.fbIndex(c)
+		return
+	}
 	src := sourceAddr(c)
 	if err := s.limiter.Wait(c.Request.Context(), src); err != nil {
 		fail(c, http.StatusTooManyRequests)

@@ -49,7 +49,12 @@ func (s *Server) resourceGet(c *gin.Context) {
 		s.stream(c, webproto.WebRequest{Op: webproto.WebRead, Path: p, Length: -1}, "application/octet-stream")
 		return
 	}
-	s.stream(c, webproto.WebRequest{Op: webproto.WebInfo, Path: p, Checksum: sum, Content: true}, "application/json; charset=utf-8")
+	// A folder lists in the user's sorting (PUT /api/users/{id}), as
+	// Filebrowser's server does: its frontend shows items in this order.
+	sess := sessionOf(c)
+	srt := sessionUser(sess, s.prefs.get(sess.ID())).Sorting
+	req := webproto.WebRequest{Op: webproto.WebInfo, Path: p, Checksum: sum, Content: true, Sort: srt.By, Asc: srt.Asc}
+	s.stream(c, req, "application/json; charset=utf-8")
 }
 
 // resourcePost answers POST: mkdir -p for a path ending in "/", else the

@@ -57,6 +57,10 @@ type Options struct {
 	TokenTTL time.Duration
 	// UploadMaxAge is how long an idle tus upload is kept; zero means 24h.
 	UploadMaxAge time.Duration
+	// FilebrowserFrontend is a directory holding Filebrowser's built
+	// frontend (its dist); when set, webfs serves it at / instead of its
+	// own UI, configured to log in with the login link's cookie.
+	FilebrowserFrontend string
 	// MaxRequestsPerSession bounds one session's requests in flight (each
 	// holds daemon memory and socket buffers outside the worker's
 	// cgroup); past it requests get 429. Zero means 32.
@@ -74,6 +78,7 @@ type Server struct {
 	limiter *throttle.Throttle
 	prefs   prefsStore
 	busy    *slots.Counter // requests in flight per session
+	fb      *frontend      // Filebrowser's frontend, or nil for our UI
 	revoked revocations
 }
 
@@ -101,6 +106,11 @@ func New(opts Options) (*Server, error) {
 	}
 	s := &Server{opts: opts, log: log, key: make([]byte, 32), certs: certs, limiter: throttle.New(loginPolicy, time.Now),
 		busy: slots.New(opts.MaxRequestsPerSession)}
+	if opts.FilebrowserFrontend != "" {
+		if s.fb, err = loadFrontend(opts.FilebrowserFrontend); err != nil {
+			return nil, err
+		}
+	}
 	rand.Read(s.key)
 	s.handler = s.routes()
 	return s, nil
@@ -173,7 +183,14 @@ func (s *Server) routes() http.Handler {
 	r.GET("/health", func(c *gin.Context) { c.Data(200, "application/json", []byte(`{"status":"OK"}`)) })
 	r.GET("/login", s.loginLink)
 	r.POST("/api/login", s.login)
-	r.GET("/", s.index)
+	if s.fb != nil {
+		r.GET("/", s.fbIndex)
+		r.GET("/static/*file", s.fbStatic)
+		r.NoRoute(s.fbNoRoute)
+	} else {
+		r.GET("/", s.index)
+	}
+	r.GET("/logout", s.logoutPage)
 	r.GET("/ui/*file", s.asset)
 	r.POST("/api/ui/token", s.uiToken)
 

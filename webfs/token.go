@@ -49,7 +49,9 @@ type User struct {
 }
 
 // Sorting is a user's listing order in Filebrowser's frontend (set by
-// clicking a column header).
+// clicking a column header); folder listings come in this order. By is
+// "name", "size" or "modified"; for names asc=false is A→Z, as in
+// Filebrowser.
 type Sorting struct {
 	By  string `json:"by"`
 	Asc bool   `json:"asc"`
@@ -83,7 +85,9 @@ func sessionUser(sess Session, prefs User) User {
 	}
 	u.SingleClick, u.HideDotfiles, u.DateFormat = prefs.SingleClick, prefs.HideDotfiles, prefs.DateFormat
 	u.RedirectAfterCopyMove, u.AceEditorTheme = prefs.RedirectAfterCopyMove, prefs.AceEditorTheme
-	u.Sorting = Sorting{By: "name", Asc: true}
+	// Filebrowser's default: by name, A→Z, which its reversed name order
+	// calls asc=false (see the worker's sortOrder).
+	u.Sorting = Sorting{By: "name", Asc: false}
 	if prefs.Sorting.By != "" {
 		u.Sorting = prefs.Sorting
 	}

@@ -94,9 +94,14 @@ func (s *Server) uiCookie(c *gin.Context) {
 func (s *Server) uiLogout(c *gin.Context) {
 	cl := claimsOf(c)
 	s.revoked.add(cl.Login, time.Unix(cl.AuthTime, 0).Add(maxTokenAge))
+	clearAuthCookie(c)
+	ok200(c)
+}
+
+// clearAuthCookie tells the browser to drop the auth cookie.
+func clearAuthCookie(c *gin.Context) {
 	http.SetCookie(c.Writer, &http.Cookie{Name: "auth", Value: "", Path: "/", MaxAge: -1,
 		Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode})
-	ok200(c)
 }
 
 // asset serves a file of the embedded UI from under /ui/.

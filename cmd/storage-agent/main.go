@@ -124,7 +124,7 @@ func help(args []string, stdout io.Writer) error {
 }
 
 // printConfig prints the effective configuration, then fails if a volume
-// path is missing: serve would refuse it.
+// path or the Filebrowser frontend is missing: serve would refuse it.
 func printConfig(cfg *config.Config, stdout io.Writer) error {
 	b, err := cfg.Masked().TOML()
 	if err != nil {
@@ -133,5 +133,5 @@ func printConfig(cfg *config.Config, stdout io.Writer) error {
 	if _, err := stdout.Write(b); err != nil {
 		return err
 	}
-	return cfg.CheckVolumes()
+	return errors.Join(cfg.CheckVolumes(), cfg.CheckFrontend())
 }

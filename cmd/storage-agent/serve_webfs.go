@@ -16,7 +16,7 @@ import (
 
 // newWebFS builds the HTTPS file API over the proxy's sessions.
 func newWebFS(svc *proxy.Service, cfg *config.Config, log *slog.Logger) (*webfs.Server, error) {
-	return webfs.New(webfs.Options{
+	web, err := webfs.New(webfs.Options{
 		Lookup: func(id string) (webfs.Session, bool) {
 			s, ok := svc.Lookup(id)
 			if !ok {
@@ -37,8 +37,14 @@ func newWebFS(svc *proxy.Service, cfg *config.Config, log *slog.Logger) (*webfs.
 		Hosts:    []string{cfg.Agent.PublicHost},
 		Logger:   log,
 
+		FilebrowserFrontend: cfg.WebFS.FilebrowserFrontend,
+
 		MaxRequestsPerSession: cfg.Session.MaxWebRequests,
 	})
+	if errors.Is(err, webfs.ErrFrontend) {
+		return nil, &config.KeyError{Key: "webfs.filebrowser-frontend", Err: err}
+	}
+	return web, err
 }
 
 // linkError tells webfs why the proxy refused a login link.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"hash/crc32"
 	"image"
 	"image/jpeg"
@@ -12,10 +13,12 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/storage-agent/storage-agent/webfs"
 )
@@ -171,5 +174,59 @@ func TestWebFSTusOnePatchAtATime(t *testing.T) {
 	got, _ := os.ReadFile(filepath.Join(hosts["data"], "l.bin"))
 	if !bytes.Equal(got, data) {
 		t.Fatalf("upload holds %d bytes, not the data sent", len(got))
+	}
+}
+
+// TestWebFSListingSorting: a folder lists in the sorting the user saved by
+// clicking a column header (the same PUT Filebrowser's frontend sends),
+// since that frontend shows items in the server's order.
+func TestWebFSListingSorting(t *testing.T) {
+	d := shared(t)
+	_, w, hosts := d.webFolderSession(t, "web-sorting", map[string]string{"data": "rw"})
+	writeFiles(t, hosts["data"], map[string]string{
+		"s/b.bin": strings.Repeat("b", 300), "s/A.bin": strings.Repeat("a", 10), "s/c.bin": strings.Repeat("c", 20),
+		"s/file10": "x", "s/file2": "xy",
+	})
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i, name := range []string{"c.bin", "file2", "A.bin", "file10", "b.bin"} { // oldest first
+		tm := t0.Add(time.Duration(i) * time.Hour)
+		if err := os.Chtimes(filepath.Join(hosts["data"], "s", name), tm, tm); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list := func() (names []string, sorting webfs.Sorting) {
+		var l struct {
+			Items   []struct{ Name string }
+			Sorting webfs.Sorting
+		}
+		if err := json.Unmarshal(w.expect(200, "GET", "/api/resources/data/s/", nil, nil), &l); err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range l.Items {
+			names = append(names, it.Name)
+		}
+		return names, l.Sorting
+	}
+	// Name A→Z (natural, case-insensitive) until the user picks another.
+	if got, srt := list(); !slices.Equal(got, []string{"A.bin", "b.bin", "c.bin", "file2", "file10"}) || srt != (webfs.Sorting{By: "name"}) {
+		t.Fatalf("default listing %q %+v", got, srt)
+	}
+	for _, tc := range []struct {
+		by   string
+		asc  bool
+		want []string
+	}{
+		{"size", false, []string{"b.bin", "c.bin", "A.bin", "file2", "file10"}},
+		{"size", true, []string{"file10", "file2", "A.bin", "c.bin", "b.bin"}},
+		{"modified", false, []string{"b.bin", "file10", "A.bin", "file2", "c.bin"}},
+		{"modified", true, []string{"c.bin", "file2", "A.bin", "file10", "b.bin"}},
+		{"name", true, []string{"file10", "file2", "c.bin", "b.bin", "A.bin"}}, // Filebrowser's asc is Z→A for names
+		{"name", false, []string{"A.bin", "b.bin", "c.bin", "file2", "file10"}},
+	} {
+		body := fmt.Sprintf(`{"what":"user","which":["sorting"],"data":{"id":1,"sorting":{"by":%q,"asc":%t}}}`, tc.by, tc.asc)
+		w.expect(200, "PUT", "/api/users/1", body, nil)
+		if got, srt := list(); !slices.Equal(got, tc.want) || srt != (webfs.Sorting{By: tc.by, Asc: tc.asc}) {
+			t.Errorf("%s asc=%t: %q %+v, want %q", tc.by, tc.asc, got, srt, tc.want)
+		}
 	}
 }

@@ -44,6 +44,8 @@ type WebRequest struct {
 	Files    []string `json:"files,omitempty"`    // archive: entries relative to Path
 	Format   string   `json:"format,omitempty"`   // archive: zip, tar or targz; preview: thumb or big
 	MaxAge   int64    `json:"maxAge,omitempty"`   // tus-create: seconds after which idle uploads are swept
+	Sort     string   `json:"sort,omitempty"`     // info of a folder: "name" (also empty), "size" or "modified"
+	Asc      bool     `json:"asc,omitempty"`      // info of a folder: Filebrowser's sorting.asc (for names, true is Z→A)
 }
 
 // WebReply is the worker's answer line. Status is an HTTP status code.

@@ -13,7 +13,6 @@ import (
 	"io"
 	"io/fs"
 	"path"
-	"slices"
 	"time"
 	"unicode/utf8"
 
@@ -199,7 +198,11 @@ func (c *webCall) startListing(dir webItem) (*listingWriter, error) {
 	lw := &listingWriter{w: bufio.NewWriterSize(c.conn, 256<<10)}
 	head, _ := json.Marshal(dir)
 	lw.w.Write(head[:len(head)-1])
-	lw.w.WriteString(`,"sorting":{"by":"name","asc":true},"items":[`)
+	by := c.req.Sort
+	if by != "size" && by != "modified" {
+		by = "name"
+	}
+	fmt.Fprintf(lw.w, `,"sorting":{"by":%q,"asc":%t},"items":[`, by, c.req.Asc)
 	return lw, nil
 }
 
@@ -222,9 +225,10 @@ func (lw *listingWriter) finish() {
 	_ = lw.w.Flush()
 }
 
-// listDir streams a directory's entries sorted by name. Only names are
-// held (to sort); each entry is lstat'ed relative to the open directory
-// and written out at once, so the JSON never sits in memory.
+// listDir writes a directory's entries in the order the request asks
+// (see sortOrder). Each entry is lstat'ed relative to the open directory;
+// the entries are held (not their JSON) until sorted, since any order but
+// by name needs every entry's size or time first.
 func (c *webCall) listDir(p webPath, dir webItem) error {
 	f, err := openDir(p)
 	if err != nil {
@@ -235,11 +239,7 @@ func (c *webCall) listDir(p webPath, dir webItem) error {
 	if err != nil {
 		return err
 	}
-	slices.Sort(names)
-	lw, err := c.startListing(dir)
-	if err != nil {
-		return nil
-	}
+	items := make([]webItem, 0, len(names))
 	for _, name := range names {
 		if hidden(p.rel, name) {
 			continue
@@ -248,27 +248,36 @@ func (c *webCall) listDir(p webPath, dir webItem) error {
 		if unix.Fstatat(int(f.Fd()), name, &st, unix.AT_SYMLINK_NOFOLLOW) != nil {
 			continue // removed since readdir
 		}
-		lw.add(newWebItem(p.m, path.Join(p.rel, name), path.Join(p.abs, name), sessionfs.StatInfo(name, &st)))
+		items = append(items, newWebItem(p.m, path.Join(p.rel, name), path.Join(p.abs, name), sessionfs.StatInfo(name, &st)))
+	}
+	c.writeListing(dir, items)
+	return nil
+}
+
+// writeListing writes the listing of items in the order the request asks.
+func (c *webCall) writeListing(dir webItem, items []webItem) {
+	order := sortOrder(items, c.req.Sort, c.req.Asc)
+	lw, err := c.startListing(dir)
+	if err != nil {
+		return
+	}
+	for _, i := range order {
+		lw.add(items[i])
 	}
 	lw.finish()
-	return nil
 }
 
 // listRoot lists the virtual session root: one directory per mount.
 func (c *webCall) listRoot() error {
-	lw, err := c.startListing(webItem{Path: "/", Mode: fs.ModeDir | 0o555, IsDir: true, Modified: time.Now()})
-	if err != nil {
-		return nil
-	}
+	var items []webItem
 	for _, name := range c.sfs.Names() {
 		m := c.sfs.Mount(name)
 		fi, err := m.Root.Stat(".")
 		if err != nil {
 			continue
 		}
-		it := newWebItem(m, ".", "/"+name, fi)
-		lw.add(it)
+		items = append(items, newWebItem(m, ".", "/"+name, fi))
 	}
-	lw.finish()
+	c.writeListing(webItem{Path: "/", Mode: fs.ModeDir | 0o555, IsDir: true, Modified: time.Now()}, items)
 	return nil
 }

@@ -39,8 +39,8 @@ func TestListingOrderAndHiddenUploads(t *testing.T) {
 	for _, it := range l.Items {
 		names = append(names, it.Name)
 	}
-	if want := []string{"A", "a", "b.txt", "c"}; !slices.Equal(names, want) || l.Name != "m" || l.NumDirs != 1 || l.NumFiles != 3 {
-		t.Errorf("listing of /m: %q (%s, %d dirs, %d files), want %q in byte order without the upload area", names, l.Name, l.NumDirs, l.NumFiles, want)
+	if want := []string{"c", "A", "a", "b.txt"}; !slices.Equal(names, want) || l.Name != "m" || l.NumDirs != 1 || l.NumFiles != 3 {
+		t.Errorf("listing of /m: %q (%s, %d dirs, %d files), want %q (Filebrowser's default order) without the upload area", names, l.Name, l.NumDirs, l.NumFiles, want)
 	}
 	// Only the mount's own upload area is hidden.
 	_, body = call(t, tree, webproto.WebRequest{Op: webproto.WebInfo, Path: "/m/c"}, "")

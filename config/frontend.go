@@ -1,0 +1,46 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// frontendIndexes are where a built Filebrowser frontend keeps the
+// index.html template webfs renders (webfs looks in the same places):
+// Filebrowser's Vite build writes public/index.html into its dist.
+var frontendIndexes = []string{"public/index.html", "index.html"}
+
+// CheckFrontend reports a webfs.filebrowser-frontend that is not a
+// directory holding Filebrowser's index.html, as a *KeyError, so that
+// serve refuses to start rather than serve a broken page. Empty (our own
+// UI) is fine. It reads the filesystem, unlike Validate.
+func (c *Config) CheckFrontend() error {
+	dir := c.WebFS.FilebrowserFrontend
+	if dir == "" {
+		return nil
+	}
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		err = fmt.Errorf("%s does not exist", dir)
+	case err != nil:
+		err = fmt.Errorf("%s: %w", dir, err)
+	case !fi.IsDir():
+		err = fmt.Errorf("%s is not a directory", dir)
+	default:
+		err = fmt.Errorf("%s holds no public/index.html or index.html: not Filebrowser's built frontend (its dist)", dir)
+		for _, p := range frontendIndexes {
+			if fi, e := os.Stat(filepath.Join(dir, p)); e == nil && fi.Mode().IsRegular() {
+				err = nil
+				break
+			}
+		}
+	}
+	if err != nil {
+		return &KeyError{Key: "webfs.filebrowser-frontend", Err: err}
+	}
+	return nil
+}
