@@ -194,14 +194,14 @@ func (s *Service) get(id string) (*Session, error) {
 // Deleting a vfolder calls it first, so no session keeps writing into a
 // folder that is gone.
 func (s *Service) CloseSessionsMounting(volume, vfid string) int {
-	want, err := parseVFID(vfid)
+	want, err := parseMountVFID(vfid)
 	if err != nil {
-		return 0
+		return 0 // no session mounts what a session could not name
 	}
 	n := 0
 	for _, sess := range s.list() {
 		if slices.ContainsFunc(sess.mounts, func(m MountInfo) bool {
-			return m.Volume == volume && m.VFID == want.String()
+			return m.Volume == volume && m.VFID == mountVFID(want)
 		}) {
 			sess.close("vfolder deleted")
 			n++

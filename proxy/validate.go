@@ -10,6 +10,7 @@ import (
 
 	"github.com/storage-agent/storage-agent/config"
 	"github.com/storage-agent/storage-agent/isolation"
+	"github.com/storage-agent/storage-agent/proxy/storage"
 )
 
 // Request bounds that are not configurable.
@@ -37,7 +38,7 @@ type openParams struct {
 // mountParams is one validated mount; hostPath is filled by resolveMounts.
 type mountParams struct {
 	info     MountInfo
-	vf       vfid
+	vf       storage.VFID
 	readOnly bool
 	hostPath string
 }
@@ -131,7 +132,7 @@ func validateMounts(ms []MountRequest, p *openParams) error {
 		if m.Volume == "" {
 			return invalid(field+".volume", "required")
 		}
-		vf, err := parseVFID(m.VFID)
+		vf, err := parseMountVFID(m.VFID)
 		if err != nil {
 			return invalid(field+".vfid", "%v", err)
 		}
@@ -151,7 +152,7 @@ func validateMounts(ms []MountRequest, p *openParams) error {
 			return invalid(field+".mode", `want "rw" or "ro", not %q`, m.Mode)
 		}
 		p.mounts = append(p.mounts, mountParams{
-			info:     MountInfo{Volume: m.Volume, VFID: vf.String(), Name: m.Name, Mode: mode},
+			info:     MountInfo{Volume: m.Volume, VFID: mountVFID(vf), Name: m.Name, Mode: mode},
 			vf:       vf,
 			readOnly: mode == modeRO,
 		})

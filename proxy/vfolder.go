@@ -1,66 +1,30 @@
 package proxy
 
 import (
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path"
-	"path/filepath"
-	"strings"
 
 	"github.com/storage-agent/storage-agent/proxy/storage"
 )
 
-// vfid is a parsed "<qsid>/<folder-uuid>"; only its parsed parts are ever
-// used to build paths, never the text a user sent.
-type vfid struct {
-	kind   string // "user" or "project"
-	scope  [16]byte
-	folder [16]byte
+// parseMountVFID reads a mount's vfid with the storage package's parser,
+// the one source of the vfid rules, and refuses a legacy vfid (a bare
+// folder uuid): the session API has always wanted the quota scope, and
+// its clients and tests rely on a bare uuid being a 400.
+func parseMountVFID(s string) (storage.VFID, error) {
+	v, err := storage.ParseVFID(s)
+	if err == nil && !v.HasScope() {
+		err = fmt.Errorf(`%w: want "<user|project>:<uuid>/<folder uuid>"`, storage.ErrInvalidVFID)
+	}
+	return v, err
 }
 
-// parseVFID reads "<user|project>:<uuid>/<uuid>" with uuids in any of the
-// standard spellings (32 hex, dashed, {braced}, urn:uuid:).
-func parseVFID(s string) (vfid, error) {
-	var v vfid
-	qsid, folder, ok := strings.Cut(s, "/")
-	if !ok {
-		return v, errors.New(`want "<user|project>:<uuid>/<folder uuid>"`)
-	}
-	kind, scope, ok := strings.Cut(qsid, ":")
-	if !ok || (kind != "user" && kind != "project") {
-		return v, fmt.Errorf(`quota scope %q: want "user:<uuid>" or "project:<uuid>"`, qsid)
-	}
-	v.kind = kind
-	var err error
-	if v.scope, err = parseUUID(scope); err != nil {
-		return v, fmt.Errorf("quota scope uuid: %w", err)
-	}
-	if v.folder, err = parseUUID(folder); err != nil {
-		return v, fmt.Errorf("folder uuid: %w", err)
-	}
-	return v, nil
-}
-
-// String is the canonical form: both uuids as 32 lowercase hex digits.
-func (v vfid) String() string {
-	return v.kind + ":" + hex.EncodeToString(v.scope[:]) + "/" + hex.EncodeToString(v.folder[:])
-}
-
-// relPath is the folder's path relative to its volume, in Backend.AI's
-// layout: <scope hex>/<hex[0:2]>/<hex[2:4]>/<hex[4:]>.
-func (v vfid) relPath() string {
-	h := hex.EncodeToString(v.folder[:])
-	return path.Join(hex.EncodeToString(v.scope[:]), h[0:2], h[2:4], h[4:])
-}
-
-// parseUUID accepts the spellings Python's uuid.UUID accepts in practice;
-// the storage proxy's parser is the one source of that rule.
-func parseUUID(s string) ([16]byte, error) {
-	u, err := storage.ParseUUID(s)
-	return [16]byte(u), err
+// mountVFID is the vfid as the session API writes it (MountInfo.VFID):
+// both uuids as 32 lowercase hex digits. It differs from storage's
+// String (a dashed quota scope uuid, Backend.AI's str(VFolderID)) because
+// session answers have always carried this form and clients compare it.
+func mountVFID(v storage.VFID) string {
+	return v.Scope.Kind + ":" + v.Scope.ID.Hex() + "/" + v.Folder.Hex()
 }
 
 // volume is one configured volume with its path made absolute at start-up,
@@ -68,8 +32,7 @@ func parseUUID(s string) ([16]byte, error) {
 type volume struct {
 	name    string
 	backend string
-	path    string
-	store   *storage.Volume // notices an unmount; see available
+	store   *storage.Volume // holds the absolute path; notices an unmount
 }
 
 // openVolume describes the volume at path as it is now.
@@ -78,39 +41,28 @@ func openVolume(name, backend, path string) (volume, error) {
 	if err != nil {
 		return volume{}, err
 	}
-	return volume{name: name, backend: backend, path: store.Path, store: store}, nil
+	return volume{name: name, backend: backend, store: store}, nil
 }
 
 // available fails with ErrVolumeUnavailable when vol is unmounted or gone.
 func (vol volume) available() error { return vol.store.Available() }
 
-// folderDir checks that v's directory exists on vol as a real directory
-// reached without any symlink, and returns its absolute host path. Each
-// component is Lstat'ed through an os.Root, so neither a symlink nor ".."
-// can lead the check (or the later bind mount) outside the volume.
-func (vol volume) folderDir(v vfid) (string, error) {
-	if err := vol.available(); err != nil {
+// folderDir checks, through storage's OpenFolder (every layout component
+// Lstat'ed under an os.Root, no symlink followed), that v's directory
+// exists on vol, and returns its absolute host path for the bind mount.
+// Where the storage API answers a layout component that is a file or a
+// symlink with a plain error, a session open has always answered it 404,
+// like a missing folder: for a mount, the folder is not there.
+func (vol volume) folderDir(v storage.VFID) (string, error) {
+	f, err := vol.store.OpenFolder(v)
+	switch {
+	case errors.Is(err, storage.ErrFolderNotFound):
+		return "", fmt.Errorf("%w: %s on volume %q", ErrFolderNotFound, mountVFID(v), vol.name)
+	case errors.Is(err, storage.ErrNotDirectory):
+		return "", fmt.Errorf("%w: %s on volume %q (not a directory)", ErrFolderNotFound, mountVFID(v), vol.name)
+	case err != nil:
 		return "", err
 	}
-	root, err := os.OpenRoot(vol.path)
-	if err != nil {
-		return "", fmt.Errorf("volume %q: %w", vol.name, err)
-	}
-	defer root.Close()
-	rel := v.relPath()
-	parts := strings.Split(rel, "/")
-	for i := range parts {
-		p := path.Join(parts[:i+1]...)
-		fi, err := root.Lstat(p)
-		if errors.Is(err, fs.ErrNotExist) {
-			return "", fmt.Errorf("%w: %s on volume %q", ErrFolderNotFound, v, vol.name)
-		}
-		if err != nil {
-			return "", fmt.Errorf("volume %q: %w", vol.name, err)
-		}
-		if !fi.IsDir() { // Lstat: a symlink is not a directory here
-			return "", fmt.Errorf("%w: %s on volume %q (not a directory)", ErrFolderNotFound, v, vol.name)
-		}
-	}
-	return filepath.Join(vol.path, filepath.FromSlash(rel)), nil
+	defer f.Close()
+	return f.HostPath, nil
 }

@@ -1,13 +1,16 @@
 package proxy
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
 
-func TestParseVFID(t *testing.T) {
+// TestParseMountVFID: a mount's vfid is storage's, minus the legacy form,
+// and session answers write it with both uuids as 32 hex digits.
+func TestParseMountVFID(t *testing.T) {
 	const canon = "user:6f1b4a6e2f554c1c9a3e2f0f1a2b3c4d/0a1b2c3d4e5f4a6b8c7d8e9fa0b1c2d3"
 	tests := []struct {
 		in   string
@@ -19,6 +22,8 @@ func TestParseVFID(t *testing.T) {
 		{"project:" + scopeUUID + "/" + folderUUID, "project:" + canon[len("user:"):]},
 		{"", ""},
 		{"user:" + scopeUUID, ""},
+		{folderUUID, ""}, // legacy: storage accepts it, sessions do not
+		{strings.ReplaceAll(folderUUID, "-", ""), ""},
 		{"User:" + scopeUUID + "/" + folderUUID, ""},
 		{"group:" + scopeUUID + "/" + folderUUID, ""},
 		{scopeUUID + "/" + folderUUID, ""},
@@ -32,20 +37,16 @@ func TestParseVFID(t *testing.T) {
 		{"user:" + scopeUUID + "/" + "0a1b2c3d-4e5f-4a6b-8c7d-8e9fa0b1c2d\x00", ""},
 	}
 	for _, tt := range tests {
-		v, err := parseVFID(tt.in)
+		v, err := parseMountVFID(tt.in)
 		if tt.want == "" {
 			if err == nil {
-				t.Errorf("parseVFID(%q) accepted as %s", tt.in, v)
+				t.Errorf("parseMountVFID(%q) accepted as %s", tt.in, mountVFID(v))
 			}
 			continue
 		}
-		if err != nil || v.String() != tt.want {
-			t.Errorf("parseVFID(%q) = %s, %v; want %s", tt.in, v, err, tt.want)
+		if err != nil || mountVFID(v) != tt.want {
+			t.Errorf("parseMountVFID(%q) = %s, %v; want %s", tt.in, mountVFID(v), err, tt.want)
 		}
-	}
-	v, _ := parseVFID(testVFID)
-	if got, want := v.relPath(), "6f1b4a6e2f554c1c9a3e2f0f1a2b3c4d/0a/1b/2c3d4e5f4a6b8c7d8e9fa0b1c2d3"; got != want {
-		t.Errorf("relPath = %s, want %s", got, want)
 	}
 }
 
@@ -71,7 +72,7 @@ func TestCheckMountName(t *testing.T) {
 func TestFolderDirRefusesSymlinkedParent(t *testing.T) {
 	cfg := testConfig(t)
 	outside := t.TempDir()
-	v, _ := parseVFID("user:" + strings.Repeat("ab", 16) + "/" + folderUUID)
+	v, _ := parseMountVFID("user:" + strings.Repeat("ab", 16) + "/" + folderUUID)
 	// <outside>/0a/1b/<rest> exists; the scope directory links to it.
 	if err := os.MkdirAll(filepath.Join(outside, "0a", "1b", "2c3d4e5f4a6b8c7d8e9fa0b1c2d3"), 0o755); err != nil {
 		t.Fatal(err)
@@ -80,7 +81,12 @@ func TestFolderDirRefusesSymlinkedParent(t *testing.T) {
 		t.Fatal(err)
 	}
 	svc, _ := newFakeService(t, cfg)
-	if _, err := svc.volumes["local"].folderDir(v); err == nil {
+	_, err := svc.volumes["local"].folderDir(v)
+	if err == nil {
 		t.Fatal("folderDir followed a symlinked scope directory")
+	}
+	// The session API answers it 404, as a missing folder.
+	if !errors.Is(err, ErrFolderNotFound) {
+		t.Errorf("folderDir = %v, want ErrFolderNotFound", err)
 	}
 }

@@ -31,7 +31,7 @@ func (c *conn) handleChannel(nc ssh.NewChannel) {
 		return
 	}
 	defer c.channels.Add(-1)
-	release, ok := c.srv.channels.Acquire(c.sess.ID())
+	release, _, ok := c.srv.channels.Acquire(c.sess.ID())
 	if !ok {
 		nc.Reject(ssh.ResourceShortage, fmt.Sprintf(rejectSessionFull, c.srv.channels.Max()))
 		return

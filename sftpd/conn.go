@@ -59,7 +59,7 @@ func (s *Server) serveConn(ctx context.Context, raw net.Conn) {
 	}
 	// Logins past the bound are refused with a banner during
 	// authentication; this catches the ones that raced past that check.
-	release, ok := s.conns.Acquire(sess.ID())
+	release, _, ok := s.conns.Acquire(sess.ID())
 	if !ok {
 		log.Info("ssh connection refused: session at its connection limit", "session", sess.ID())
 		return

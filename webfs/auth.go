@@ -46,7 +46,7 @@ func (s *Server) authenticate(c *gin.Context) {
 	if time.Until(claims.ExpiresAt.Time) < renewWindow {
 		c.Header("X-Renew-Token", "true")
 	}
-	done, ok := s.busy.Acquire(sess.ID())
+	done, inFlight, ok := s.busy.Acquire(sess.ID())
 	if !ok {
 		// Each request in flight holds daemon memory and kernel socket
 		// buffers that no cgroup of the session accounts for.
@@ -58,7 +58,7 @@ func (s *Server) authenticate(c *gin.Context) {
 		return
 	}
 	defer done()
-	c.Set(keyBounded, boundSendQueue(c.Request.Context(), s.busy.Used(sess.ID())))
+	c.Set(keyBounded, boundSendQueue(c.Request.Context(), inFlight))
 	release := sess.Hold()
 	defer release()
 	c.Set(keySession, sess)

@@ -26,18 +26,21 @@ func New(max int) *Counter {
 // Max returns the bound per key (< 1: none).
 func (c *Counter) Max() int { return c.max }
 
-// Acquire takes a slot for key. It returns false, and takes nothing, when
-// key already holds the maximum. release gives the slot back; calling it
-// more than once is harmless.
-func (c *Counter) Acquire(key string) (release func(), ok bool) {
+// Acquire takes a slot for key and returns held, how many slots key holds
+// counting this one: read under the same lock as the take, so a caller
+// sizing by it sees the count its own slot made, not one that others'
+// acquires and releases have moved since. It returns false, and takes
+// nothing, when key already holds the maximum (held is then that count).
+// release gives the slot back; calling it more than once is harmless.
+func (c *Counter) Acquire(key string) (release func(), held int, ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.max >= 1 && c.used[key] >= c.max {
-		return func() {}, false
+		return func() {}, c.used[key], false
 	}
 	c.used[key]++
 	var once sync.Once
-	return func() { once.Do(func() { c.release(key) }) }, true
+	return func() { once.Do(func() { c.release(key) }) }, c.used[key], true
 }
 
 // Used returns how many slots key holds now.

@@ -22,6 +22,10 @@ var (
 	ErrScopeNotFound = errors.New("quota scope not found")
 	// ErrScopeExists means a quota scope exists already.
 	ErrScopeExists = errors.New("quota scope already exists")
+	// ErrNotDirectory means a component of a vfolder's on-disk layout
+	// (quota scope, <aa>, <bb>, the folder) is a file or a symlink: the
+	// layout never follows a symlink, so no check or open is redirected.
+	ErrNotDirectory = errors.New("not a directory")
 	// ErrNotRegular means a path is not a regular file where one is needed.
 	ErrNotRegular = errors.New("not a regular file")
 	// ErrVolumeUnavailable means a volume's directory is gone or is no

@@ -94,7 +94,7 @@ func checkDirs(r *os.Root, rel string) (int, error) {
 			return i, err
 		}
 		if !fi.IsDir() {
-			return i, fmt.Errorf("%s is not a directory", path.Join(parts[:i+1]...))
+			return i, fmt.Errorf("%s is %w", path.Join(parts[:i+1]...), ErrNotDirectory)
 		}
 	}
 	return len(parts), nil
