@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"sync"
 	"time"
 )
@@ -58,32 +57,17 @@ func benchConcurrent(ctx context.Context, e *env, r *report) error {
 		return err
 	}
 	defer stopNginx(ngx)
-	get := map[string]func(int) error{
-		sideOurs: func(i int) error {
-			_, err := curlGet(ctx, webs[i].ca, webs[i].base+"/api/raw/data/big.bin", "X-Auth: "+webs[i].token)
-			return err
-		},
-		sideRef: func(int) error { _, err := curlGet(ctx, webs[0].ca, url+"/big.bin"); return err },
-	}
-	var ws, ns []sample
-	for round := 0; round < e.o.rounds; round++ {
-		order := []string{sideOurs, sideRef}
-		if round%2 == 1 {
-			order = []string{sideRef, sideOurs}
-		}
-		for _, side := range order {
-			e.settle()
-			s, err := e.cpu.measure(side, func() (time.Duration, error) { return atOnce(n, get[side]) })
-			if err != nil {
+	ws, ns, err := alternateAgainst(ctx, e, "nginx", func(t target) (time.Duration, error) {
+		if t.name == ours.name {
+			return atOnce(n, func(i int) error {
+				_, err := curlGet(ctx, webs[i].ca, webs[i].base+"/api/raw/data/big.bin", "X-Auth: "+webs[i].token)
 				return err
-			}
-			fmt.Fprintf(os.Stderr, "  round %d %-14s %s (server CPU %s)\n", round+1, side, s.wall.Round(time.Millisecond), s.cpu.Round(time.Millisecond))
-			if side == sideOurs {
-				ws = append(ws, s)
-			} else {
-				ns = append(ns, s)
-			}
+			})
 		}
+		return atOnce(n, func(int) error { _, err := curlGet(ctx, webs[0].ca, url+"/big.bin"); return err })
+	})
+	if err != nil {
+		return err
 	}
 	r.throughput(fmt.Sprintf("webfs download %d at once vs nginx", n), total, ws, ns, 1.0)
 	return nil

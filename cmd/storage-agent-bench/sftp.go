@@ -81,7 +81,14 @@ func (e *env) targets() (ours, ref target) {
 // alternate runs fn for both targets, rounds times, swapping who goes first
 // each round so neither always enjoys a warmer cache.
 func alternate(ctx context.Context, e *env, fn func(target) (time.Duration, error)) (ours, ref []sample, err error) {
+	return alternateAgainst(ctx, e, "openssh", fn)
+}
+
+// alternateAgainst is alternate with refName naming the reference in the
+// progress lines (nginx for the web benchmarks, whose fn picks the server).
+func alternateAgainst(ctx context.Context, e *env, refName string, fn func(target) (time.Duration, error)) (ours, ref []sample, err error) {
 	a, b := e.targets()
+	b.name = refName
 	for r := 0; r < e.o.rounds; r++ {
 		order := []target{a, b}
 		if r%2 == 1 {

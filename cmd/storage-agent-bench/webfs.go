@@ -122,27 +122,14 @@ func benchWebDownload(ctx context.Context, e *env, w *webBench, r *report) error
 		return err
 	}
 	defer stopNginx(ngx)
-	var ours, ref []sample
-	for i := 0; i < e.o.rounds; i++ {
-		for j := range 2 {
-			e.settle()
-			side, name, get := sideOurs, "storage-agent", func() (time.Duration, error) {
-				return curlGet(ctx, w.ca, w.base+"/api/raw/data/big.bin", "X-Auth: "+w.token)
-			}
-			if (i+j)%2 == 1 {
-				side, name, get = sideRef, "nginx", func() (time.Duration, error) { return curlGet(ctx, w.ca, url+"/big.bin") }
-			}
-			s, err := e.cpu.measure(side, get)
-			if err != nil {
-				return err
-			}
-			if side == sideOurs {
-				ours = append(ours, s)
-			} else {
-				ref = append(ref, s)
-			}
-			fmt.Fprintf(os.Stderr, "  round %d %-14s %s (server CPU %s)\n", i+1, name, s.wall.Round(time.Millisecond), s.cpu.Round(time.Millisecond))
+	ours, ref, err := alternateAgainst(ctx, e, "nginx", func(t target) (time.Duration, error) {
+		if t.name == "storage-agent" {
+			return curlGet(ctx, w.ca, w.base+"/api/raw/data/big.bin", "X-Auth: "+w.token)
 		}
+		return curlGet(ctx, w.ca, url+"/big.bin")
+	})
+	if err != nil {
+		return err
 	}
 	r.download("webfs download 1 GiB vs nginx", e.o.bigSize, ours, ref, 1.1)
 	return nil
