@@ -71,7 +71,9 @@ func (s *Server) resourcePost(c *gin.Context) {
 		return
 	}
 	req := webproto.WebRequest{Op: webproto.WebWrite, Path: p, Override: c.Query("override") == "true"}
-	if _, ok := s.run(c, req, c.Request.Body); ok {
+	body, restore := lowWaterBody(c)
+	defer restore()
+	if _, ok := s.run(c, req, body); ok {
 		ok200(c)
 	}
 }
@@ -82,7 +84,9 @@ func (s *Server) resourcePut(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if _, ok := s.run(c, webproto.WebRequest{Op: webproto.WebWrite, Path: p, Existing: true}, c.Request.Body); ok {
+	body, restore := lowWaterBody(c)
+	defer restore()
+	if _, ok := s.run(c, webproto.WebRequest{Op: webproto.WebWrite, Path: p, Existing: true}, body); ok {
 		ok200(c)
 	}
 }

@@ -82,7 +82,9 @@ func (s *Server) tusPatch(c *gin.Context) {
 		fail(c, http.StatusBadRequest)
 		return
 	}
-	rep, ok := s.run(c, webproto.WebRequest{Op: webproto.WebTusPatch, Path: p, Offset: off}, c.Request.Body)
+	body, restore := lowWaterBody(c)
+	defer restore()
+	rep, ok := s.run(c, webproto.WebRequest{Op: webproto.WebTusPatch, Path: p, Offset: off}, body)
 	if !ok {
 		return
 	}

@@ -61,6 +61,14 @@ func TestWebFSTus(t *testing.T) {
 	w.expect(204, "PATCH", "/api/tus/data/up/big.bin", data[:10<<20], tusHdr(0))
 	w.expect(415, "PATCH", "/api/tus/data/up/big.bin", data[10<<20:], map[string]string{"Upload-Offset": strconv.Itoa(10 << 20)})
 	w.expect(409, "PATCH", "/api/tus/data/up/big.bin", data[:10], tusHdr(5))
+	// A refused PATCH with a body big enough to raise its socket's
+	// low-water mark: the mark is restored, so the next request (a few
+	// hundred bytes, on the same kept-alive connection) is answered at once.
+	w.expect(409, "PATCH", "/api/tus/data/up/big.bin", data[:4<<20], tusHdr(5))
+	start := time.Now()
+	if c, o, _ := head(); c != 200 || o != strconv.Itoa(10<<20) || time.Since(start) > 2*time.Second {
+		t.Fatalf("HEAD after a refused big PATCH: %d offset %s after %s", c, o, time.Since(start))
+	}
 	req, _ := http.NewRequest("PATCH", w.base+"/api/tus/data/up/big.bin", &cutReader{src: data[10<<20:], n: 3 << 20})
 	req.ContentLength = int64(len(data) - 10<<20)
 	req.Header.Set("X-Auth", w.token)
