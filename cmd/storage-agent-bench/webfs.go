@@ -188,7 +188,24 @@ http {
 		cmd.Process.Kill()
 		return nil, "", err
 	}
+	// Workers the master forked before it was adopted stay where they
+	// were born; once it listens, they all exist.
+	for _, pid := range childrenOf(cmd.Process.Pid) {
+		e.cpu.adopt(sideRef, pid)
+	}
 	return cmd, scheme + "://127.0.0.1:" + port, nil
+}
+
+// childrenOf lists the processes whose parent is pid.
+func childrenOf(pid int) []int {
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid))
+	var out []int
+	for _, f := range strings.Fields(string(b)) {
+		if n, err := strconv.Atoi(f); err == nil {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // stopNginx ends nginx and, through its master, its workers.
