@@ -11,11 +11,9 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/storage-agent/storage-agent/isolation/batchio"
 	"github.com/storage-agent/storage-agent/isolation/webproto"
 )
-
-// connKey holds a request's connection in its context (http.Server.ConnContext).
-type connKey struct{}
 
 // corkThreshold is the body size from which a download is corked.
 const corkThreshold = 1 << 20
@@ -42,7 +40,7 @@ func cork(ctx context.Context) (uncork func()) {
 
 // tcpOf returns the TCP connection under a request's TLS, or nil.
 func tcpOf(ctx context.Context) *net.TCPConn {
-	b := batcherOf(ctx)
+	b := batchio.RecordConnOf(ctx)
 	if b == nil {
 		return nil
 	}

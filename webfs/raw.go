@@ -12,6 +12,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/storage-agent/storage-agent/isolation/batchio"
 	"github.com/storage-agent/storage-agent/isolation/webproto"
 )
 
@@ -93,37 +94,18 @@ func (s *Server) raw(c *gin.Context) {
 			uncork()
 		}()
 	}
-	relayBatched(c.Writer, payload, batcherOf(c.Request.Context()), downloadReadSize(c))
+	relayBatched(c.Writer, payload, batchio.RecordConnOf(c.Request.Context()), downloadReadSize(c))
 }
 
 // relayBatched copies a download's body like relay, holding the connection
 // while each chunk goes through TLS, so that its 16 records leave in one
-// write instead of 16. Measured on 1 GiB over loopback: see README.
-func relayBatched(w gin.ResponseWriter, r io.Reader, b *recordBatcher, readSize int) {
+// write instead of 16 (batchio.RecordConn). Measured: see BENCH.md.
+func relayBatched(w gin.ResponseWriter, r io.Reader, b *batchio.RecordConn, readSize int) {
 	if b == nil {
 		relay(w, r)
 		return
 	}
-	buf := make([]byte, readSize)
-	for {
-		n, err := r.Read(buf)
-		for chunk := buf[:n]; len(chunk) > 0; {
-			k := min(len(chunk), copyBuffer)
-			b.hold()
-			_, werr := w.Write(chunk[:k])
-			w.Flush() // what the HTTP layer buffered, into TLS, into the hold
-			if rerr := b.release(); werr == nil {
-				werr = rerr
-			}
-			if werr != nil {
-				return
-			}
-			chunk = chunk[k:]
-		}
-		if err != nil {
-			return
-		}
-	}
+	_, _ = b.Relay(w, r, readSize)
 }
 
 // parseRange parses one "bytes=" range against size; several ranges are

@@ -6,8 +6,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"github.com/storage-agent/storage-agent/proxy/slots"
-	"github.com/storage-agent/storage-agent/proxy/throttle"
 	"io"
 	"log/slog"
 	"net"
@@ -16,7 +14,10 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/storage-agent/storage-agent/isolation/batchio"
 	"github.com/storage-agent/storage-agent/isolation/webproto"
+	"github.com/storage-agent/storage-agent/proxy/slots"
+	"github.com/storage-agent/storage-agent/proxy/throttle"
 )
 
 // Session is what webfs needs of one direct-access session.
@@ -149,9 +150,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		// A non-nil empty map keeps net/http from adding HTTP/2 by itself.
 		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
 		// Handlers that stream big bodies reach the TCP socket (see cork).
-		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
-			return context.WithValue(ctx, connKey{}, c)
-		},
+		ConnContext: batchio.WithConn,
 	}
 	stop := context.AfterFunc(ctx, func() {
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
@@ -159,9 +158,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		_ = srv.Shutdown(sctx)
 	})
 	defer stop()
-	// Under TLS, a recordBatcher per connection lets downloads send many
+	// Under TLS, a RecordConn per connection lets downloads send many
 	// records per syscall (see raw).
-	err := srv.Serve(tls.NewListener(batchListener{Listener: ln, bufs: newBatchBuffers()}, srv.TLSConfig))
+	err := srv.Serve(tls.NewListener(batchio.NewRecordListener(ln), srv.TLSConfig))
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/storage-agent/storage-agent/config"
+	"github.com/storage-agent/storage-agent/isolation/batchio"
 	"github.com/storage-agent/storage-agent/proxy"
 	"github.com/storage-agent/storage-agent/proxy/bgtask"
 	"github.com/storage-agent/storage-agent/proxy/clientapi"
@@ -121,6 +122,8 @@ func (p *storageProxy) serveClient(ctx context.Context, ln net.Listener, cfg con
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
 		// HTTP/1.1: big bodies move faster than over Go's HTTP/2 (see webfs).
 		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
+		// Downloads find their batchio.RecordConn through the context.
+		ConnContext: batchio.WithConn,
 	}
 	stop := context.AfterFunc(ctx, func() {
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
@@ -137,7 +140,7 @@ func (p *storageProxy) serveClient(ctx context.Context, ln net.Listener, cfg con
 			}
 			tc = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}, NextProtos: []string{"http/1.1"}}
 		}
-		ln = tls.NewListener(ln, tc)
+		ln = tls.NewListener(batchio.NewRecordListener(ln), tc)
 	}
 	err := srv.Serve(ln)
 	if errors.Is(err, http.ErrServerClosed) {

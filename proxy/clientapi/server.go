@@ -20,6 +20,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/storage-agent/storage-agent/isolation/batchio"
 	"github.com/storage-agent/storage-agent/proxy/storage"
 	"github.com/storage-agent/storage-agent/proxy/xfertoken"
 )
@@ -69,7 +70,7 @@ func New(o Options) *Server {
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK, records: batchio.RecordConnOf(r.Context())}
 		next.ServeHTTP(sw, r)
 		s.log.Info("client API", "method", r.Method, "path", r.URL.Path, "status", sw.status,
 			"duration", time.Since(start), "remote", r.RemoteAddr)
@@ -77,10 +78,11 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 }
 
 // statusWriter remembers the status a handler sent. It keeps ReadFrom, so
-// http.ServeContent still reaches sendfile through it.
+// http.ServeContent still reaches sendfile through it on plain HTTP.
 type statusWriter struct {
 	http.ResponseWriter
-	status int
+	status  int
+	records *batchio.RecordConn // under the request's TLS; nil on plain HTTP
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -88,9 +90,18 @@ func (w *statusWriter) WriteHeader(code int) {
 	w.ResponseWriter.WriteHeader(code)
 }
 
+// ReadFrom sends r as the body: by sendfile on plain HTTP; over TLS in
+// chunks whose 16 KiB records leave in one write each (batchio.RecordConn),
+// where crypto/tls alone makes a syscall per record.
 func (w *statusWriter) ReadFrom(r io.Reader) (int64, error) {
-	return io.Copy(w.ResponseWriter, r)
+	if w.records == nil {
+		return io.Copy(w.ResponseWriter, r)
+	}
+	return w.records.Relay(w, r, batchio.RecordChunk)
 }
+
+// Flush pushes what net/http buffered into the connection.
+func (w *statusWriter) Flush() { _ = http.NewResponseController(w.ResponseWriter).Flush() }
 
 // Unwrap lets http.ResponseController reach the connection.
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -1,4 +1,4 @@
-package webfs
+package batchio
 
 import (
 	"bytes"
@@ -18,7 +18,7 @@ func (c *recordingConn) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func TestRecordBatcher(t *testing.T) {
+func TestRecordConn(t *testing.T) {
 	tests := []struct {
 		name  string
 		steps string // w=write a record, h=hold, r=release
@@ -33,7 +33,7 @@ func TestRecordBatcher(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			under := &recordingConn{}
-			b := &recordBatcher{Conn: under, bufs: newBatchBuffers()}
+			b := &RecordConn{Conn: under, bufs: newRecordBuffers()}
 			n := 0
 			for _, step := range tt.steps {
 				switch step {
@@ -43,9 +43,9 @@ func TestRecordBatcher(t *testing.T) {
 						t.Fatal(err)
 					}
 				case 'h':
-					b.hold()
+					b.Hold()
 				case 'r':
-					if err := b.release(); err != nil {
+					if err := b.Release(); err != nil {
 						t.Fatal(err)
 					}
 				}

@@ -1,0 +1,155 @@
+package batchio
+
+import (
+	"context"
+	"crypto/tls"
+	"io"
+	"net"
+	"sync"
+)
+
+// RecordChunk is how much of a body a server hands crypto/tls per Hold:
+// 16 records of 16 KiB, which then leave in one write.
+const RecordChunk = 256 << 10
+
+// RecordConn sits under crypto/tls and can hold its writes back: TLS
+// writes each 16 KiB record with a syscall of its own, 65,536 per GiB
+// downloaded. A download holds the connection while it hands TLS a chunk
+// of the body and releases it after, so the chunk's records leave in one
+// write. Held bytes are only ever kept for the length of one handler
+// write, by the goroutine that will release them; everything else (other
+// handlers, TLS alerts) writes through.
+type RecordConn struct {
+	net.Conn
+	mu   sync.Mutex
+	held bool
+	buf  *[]byte    // held bytes, from bufs
+	bufs *sync.Pool // shared by the listener's connections, so an idle one keeps none
+}
+
+// newRecordBuffers returns the pool of hold buffers for one listener.
+func newRecordBuffers() *sync.Pool {
+	return &sync.Pool{New: func() any { b := make([]byte, 0, RecordChunk+RecordChunk/8); return &b }}
+}
+
+// Write writes p through, or keeps it while the connection is held.
+func (b *RecordConn) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.held {
+		return b.Conn.Write(p)
+	}
+	*b.buf = append(*b.buf, p...)
+	return len(p), nil
+}
+
+// Hold starts keeping writes back.
+func (b *RecordConn) Hold() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.held = true
+	b.buf = b.bufs.Get().(*[]byte)
+}
+
+// Release writes what was held, in one write, and writes through again.
+func (b *RecordConn) Release() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.held {
+		return nil
+	}
+	b.held = false
+	var err error
+	if len(*b.buf) > 0 {
+		_, err = b.Conn.Write(*b.buf)
+	}
+	*b.buf = (*b.buf)[:0]
+	b.bufs.Put(b.buf)
+	b.buf = nil
+	return err
+}
+
+// recordListener wraps every accepted connection in a RecordConn.
+type recordListener struct {
+	net.Listener
+	bufs *sync.Pool
+}
+
+// NewRecordListener returns ln with every accepted connection wrapped in a
+// RecordConn; put crypto/tls's listener on top of it.
+func NewRecordListener(ln net.Listener) net.Listener {
+	return recordListener{Listener: ln, bufs: newRecordBuffers()}
+}
+
+func (l recordListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &RecordConn{Conn: c, bufs: l.bufs}, nil
+}
+
+// connKey holds a request's connection in its context.
+type connKey struct{}
+
+// WithConn is an http.Server ConnContext: it keeps the connection in each
+// request's context, for RecordConnOf.
+func WithConn(ctx context.Context, c net.Conn) context.Context {
+	return context.WithValue(ctx, connKey{}, c)
+}
+
+// ConnOf returns the connection WithConn kept in ctx, or nil.
+func ConnOf(ctx context.Context) net.Conn {
+	c, _ := ctx.Value(connKey{}).(net.Conn)
+	return c
+}
+
+// RecordConnOf returns the RecordConn under the request connection kept in
+// ctx (under its TLS), or nil.
+func RecordConnOf(ctx context.Context) *RecordConn {
+	c := ConnOf(ctx)
+	if tc, ok := c.(*tls.Conn); ok {
+		c = tc.NetConn()
+	}
+	b, _ := c.(*RecordConn)
+	return b
+}
+
+// FlushWriter is an HTTP response body: Flush pushes what the HTTP layer
+// buffered into the connection (http.Flusher's Flush).
+type FlushWriter interface {
+	io.Writer
+	Flush()
+}
+
+// Relay copies r to w, reading up to readSize at a time and handing w a
+// RecordChunk at a time while b is held, so each chunk's TLS records
+// leave in one write. It returns the bytes written and the first error;
+// io.EOF from r ends it without error.
+func (b *RecordConn) Relay(w FlushWriter, r io.Reader, readSize int) (int64, error) {
+	buf := make([]byte, max(readSize, RecordChunk))
+	var total int64
+	for {
+		n, err := r.Read(buf)
+		for chunk := buf[:n]; len(chunk) > 0; {
+			k := min(len(chunk), RecordChunk)
+			b.Hold()
+			m, werr := w.Write(chunk[:k])
+			w.Flush() // what the HTTP layer buffered, into TLS, into the hold
+			if rerr := b.Release(); werr == nil {
+				werr = rerr
+			}
+			total += int64(m)
+			if werr != nil {
+				return total, werr
+			}
+			chunk = chunk[k:]
+		}
+		if err == io.EOF {
+			return total, nil
+		}
+		if err != nil {
+			return total, err
+		}
+	}
+}
