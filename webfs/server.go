@@ -140,31 +140,12 @@ func (s *Server) TLSConfig() *tls.Config {
 
 // Serve serves HTTPS on ln until ctx ends, then shuts down gracefully.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{
-		Handler:           s.handler,
-		TLSConfig:         s.TLSConfig(),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
-		BaseContext:       func(net.Listener) context.Context { return ctx },
-		// A non-nil empty map keeps net/http from adding HTTP/2 by itself.
-		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
-		// Handlers that stream big bodies reach the TCP socket (see cork).
-		ConnContext: batchio.WithConn,
+	srv := batchio.NewHTTPServer(s.handler, s.log)
+	srv.BaseContext = func(net.Listener) context.Context { return ctx }
+	if err := batchio.ServeHTTP(ctx, srv, ln, s.TLSConfig()); err != nil {
+		return fmt.Errorf("webfs: %w", err)
 	}
-	stop := context.AfterFunc(ctx, func() {
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(sctx)
-	})
-	defer stop()
-	// Under TLS, a RecordConn per connection lets downloads send many
-	// records per syscall (see raw).
-	err := srv.Serve(tls.NewListener(batchio.NewRecordListener(ln), srv.TLSConfig))
-	if errors.Is(err, http.ErrServerClosed) {
-		return nil
-	}
-	return fmt.Errorf("webfs: %w", err)
+	return nil
 }
 
 // routes builds the gin engine. Everything not listed is 404; the

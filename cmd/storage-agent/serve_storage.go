@@ -3,11 +3,9 @@ package main
 import (
 	"context"
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"path/filepath"
 	"time"
 
@@ -115,24 +113,9 @@ func pruneUploads(ctx context.Context, vols map[string]*storage.Volume, age time
 // [api.client] ssl-cert/ssl-privkey, or fallback's (the generated
 // certificate webfs uses), or plain HTTP with ssl-enabled = false.
 func (p *storageProxy) serveClient(ctx context.Context, ln net.Listener, cfg config.ClientAPIConfig, fallback *tls.Config, log *slog.Logger) error {
-	srv := &http.Server{
-		Handler:           p.client.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
-		// HTTP/1.1: big bodies move faster than over Go's HTTP/2 (see webfs).
-		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
-		// Downloads find their batchio.RecordConn through the context.
-		ConnContext: batchio.WithConn,
-	}
-	stop := context.AfterFunc(ctx, func() {
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(sctx)
-	})
-	defer stop()
+	var tc *tls.Config // nil: plain HTTP
 	if cfg.SSLEnabled {
-		tc := fallback
+		tc = fallback
 		if cfg.SSLCert != "" {
 			cert, err := tls.LoadX509KeyPair(cfg.SSLCert, cfg.SSLPrivKey)
 			if err != nil {
@@ -140,13 +123,11 @@ func (p *storageProxy) serveClient(ctx context.Context, ln net.Listener, cfg con
 			}
 			tc = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}, NextProtos: []string{"http/1.1"}}
 		}
-		ln = tls.NewListener(batchio.NewRecordListener(ln), tc)
 	}
-	err := srv.Serve(ln)
-	if errors.Is(err, http.ErrServerClosed) {
-		return nil
+	if err := batchio.ServeHTTP(ctx, batchio.NewHTTPServer(p.client.Handler(), log), ln, tc); err != nil {
+		return fmt.Errorf("client API: %w", err)
 	}
-	return fmt.Errorf("client API: %w", err)
+	return nil
 }
 
 // close stops background tasks, waiting at most shutdownGrace (a purge
