@@ -12,10 +12,16 @@ import (
 // copyBuffer is the relay buffer size from a worker to a client.
 const copyBuffer = 256 << 10
 
-// do runs req in the caller's session worker. On a worker error or an
+// do runs req in the caller's session worker, which reads body (the
+// request's, or nil) as the operation's input. On a worker error or an
 // error status it answers the client and returns ok=false; otherwise the
 // caller owns payload (close it).
 func (s *Server) do(c *gin.Context, req webproto.WebRequest, body io.Reader) (webproto.WebReply, io.ReadCloser, bool) {
+	if body != nil {
+		lw, restore := lowWaterBody(c, body)
+		defer restore() // the worker has replied: it read what it wanted
+		body = lw
+	}
 	rep, payload, err := sessionOf(c).Web(c.Request.Context(), req, body)
 	if err != nil {
 		s.log.Warn("webfs: worker request failed", "op", req.Op, "err", err)

@@ -98,12 +98,12 @@ const (
 	lowWaterTail = 1 << 20
 )
 
-// lowWaterBody returns the request's body, read with the socket's low-water
-// mark raised while much of it is left, and a func that restores the mark;
-// call it before the handler returns (net/http reads the next request on
-// the same socket).
-func lowWaterBody(c *gin.Context) (io.Reader, func()) {
-	body, n := c.Request.Body, c.Request.ContentLength
+// lowWaterBody returns body, the request's, read with the socket's
+// low-water mark raised while much of it is left, and a func that restores
+// the mark; call it before the handler returns (net/http reads the next
+// request on the same socket).
+func lowWaterBody(c *gin.Context, body io.Reader) (io.Reader, func()) {
+	n := c.Request.ContentLength
 	tcp := tcpOf(c.Request.Context())
 	if tcp == nil || n <= lowWaterTail {
 		return body, func() {}

@@ -71,9 +71,7 @@ func (s *Server) resourcePost(c *gin.Context) {
 		return
 	}
 	req := webproto.WebRequest{Op: webproto.WebWrite, Path: p, Override: c.Query("override") == "true"}
-	body, restore := lowWaterBody(c)
-	defer restore()
-	if _, ok := s.run(c, req, body); ok {
+	if _, ok := s.run(c, req, c.Request.Body); ok {
 		ok200(c)
 	}
 }
@@ -84,9 +82,7 @@ func (s *Server) resourcePut(c *gin.Context) {
 	if !ok {
 		return
 	}
-	body, restore := lowWaterBody(c)
-	defer restore()
-	if _, ok := s.run(c, webproto.WebRequest{Op: webproto.WebWrite, Path: p, Existing: true}, body); ok {
+	if _, ok := s.run(c, webproto.WebRequest{Op: webproto.WebWrite, Path: p, Existing: true}, c.Request.Body); ok {
 		ok200(c)
 	}
 }

@@ -82,9 +82,7 @@ func (s *Server) tusPatch(c *gin.Context) {
 		fail(c, http.StatusBadRequest)
 		return
 	}
-	body, restore := lowWaterBody(c)
-	defer restore()
-	rep, ok := s.run(c, webproto.WebRequest{Op: webproto.WebTusPatch, Path: p, Offset: off}, body)
+	rep, ok := s.run(c, webproto.WebRequest{Op: webproto.WebTusPatch, Path: p, Offset: off}, c.Request.Body)
 	if !ok {
 		return
 	}
