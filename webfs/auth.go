@@ -133,18 +133,16 @@ func (s *Server) login(c *gin.Context) {
 // time), so logout ends it with the cookie, and a closed session or a
 // logged-out cookie gets nothing.
 func (s *Server) cookieLogin(c *gin.Context, src netip.Addr) {
-	ck, err := c.Request.Cookie("auth")
-	if err != nil || c.ContentType() != "application/json" || !sameOrigin(c.Request) {
+	if c.ContentType() != "application/json" || !sameOrigin(c.Request) {
 		fail(c, http.StatusForbidden)
 		return
 	}
-	cl, sess, err := s.verify(ck.Value)
-	if err != nil {
-		s.limiter.Fail(src)
+	if err := s.tradeCookie(c); err != nil {
+		if !errors.Is(err, http.ErrNoCookie) {
+			s.limiter.Fail(src) // a cookie that is not ours counts as a failed login
+		}
 		fail(c, http.StatusForbidden)
-		return
 	}
-	s.sendToken(c, sess, time.Unix(cl.AuthTime, 0), cl.Login)
 }
 
 func (s *Server) sendToken(c *gin.Context, sess Session, authTime time.Time, lid string) {

@@ -48,17 +48,25 @@ func (s *Server) uiToken(c *gin.Context) {
 		fail(c, http.StatusForbidden)
 		return
 	}
+	if s.tradeCookie(c) != nil {
+		fail(c, http.StatusUnauthorized)
+	}
+}
+
+// tradeCookie answers with a JWT of the login whose auth cookie came with
+// the request (same lid, same first login time, so logout ends both), or
+// answers nothing and returns http.ErrNoCookie or verify's error.
+func (s *Server) tradeCookie(c *gin.Context) error {
 	ck, err := c.Request.Cookie("auth")
 	if err != nil {
-		fail(c, http.StatusUnauthorized)
-		return
+		return err
 	}
 	cl, sess, err := s.verify(ck.Value)
 	if err != nil {
-		fail(c, http.StatusUnauthorized)
-		return
+		return err
 	}
 	s.sendToken(c, sess, time.Unix(cl.AuthTime, 0), cl.Login)
+	return nil
 }
 
 // sameOrigin tells whether the browser says the request comes from a page
