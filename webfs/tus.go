@@ -27,7 +27,10 @@ func escapePath(p string) string {
 }
 
 // tusPost starts an upload: Upload-Length >= 0; 409 if the file exists
-// and override is not true; 201 with the upload's Location.
+// and override is not true; 201 with the upload's Location. Our UI may
+// ask for a striped upload (Upload-Stripes: N, at most 16): N parts of
+// the file sent side by side, each from its start, with Upload-Offset
+// saying where a PATCH's bytes go (see isolation/serve/web/tusstripes.go).
 func (s *Server) tusPost(c *gin.Context) {
 	tusHeaders(c)
 	p, ok := userPath(c)
@@ -39,7 +42,14 @@ func (s *Server) tusPost(c *gin.Context) {
 		fail(c, http.StatusBadRequest)
 		return
 	}
-	req := webproto.WebRequest{Op: webproto.WebTusCreate, Path: p, Length: n,
+	stripes := 0
+	if h := c.GetHeader("Upload-Stripes"); h != "" {
+		if stripes, err = strconv.Atoi(h); err != nil || stripes < 1 || stripes > 16 {
+			fail(c, http.StatusBadRequest)
+			return
+		}
+	}
+	req := webproto.WebRequest{Op: webproto.WebTusCreate, Path: p, Length: n, Stripes: stripes,
 		Override: c.Query("override") == "true", MaxAge: int64(s.opts.UploadMaxAge.Seconds())}
 	if _, ok := s.run(c, req, nil); !ok {
 		return
@@ -62,6 +72,14 @@ func (s *Server) tusHead(c *gin.Context) {
 	}
 	c.Header("Upload-Offset", strconv.FormatInt(rep.Offset, 10))
 	c.Header("Upload-Length", strconv.FormatInt(rep.Length, 10))
+	if len(rep.Stripes) > 0 {
+		offs := make([]string, len(rep.Stripes))
+		for i, o := range rep.Stripes {
+			offs[i] = strconv.FormatInt(o, 10)
+		}
+		c.Header("Upload-Stripes", strconv.Itoa(len(offs)))
+		c.Header("Upload-Stripe-Offsets", strings.Join(offs, ","))
+	}
 	c.Status(http.StatusOK)
 }
 

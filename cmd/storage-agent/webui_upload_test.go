@@ -83,6 +83,10 @@ func TestUIUpload(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(root, "big.bin")); !os.IsNotExist(err) {
 		t.Fatalf("a paused upload is visible under its final name: %v", err)
 	}
+	// A big file goes up in stripes side by side (tus.js stripesFor).
+	if st, _ := filepath.Glob(filepath.Join(root, ".webfs-uploads", "t-*.stripes")); len(st) != 1 {
+		t.Fatalf("the paused 192 MiB upload is not striped: %q", st)
+	}
 	b.do(`[...document.querySelectorAll('.up-row')].find(r => r.dataset.name === 'big.bin').querySelector('.up-resume').click()`)
 	b.wait(upState("big.bin") + `.state === 'done'`)
 	if from := evalJS[string](b, upState("big.bin")+`.resumedFrom`); from == "0" || from == "-1" {

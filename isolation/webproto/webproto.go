@@ -44,6 +44,7 @@ type WebRequest struct {
 	Files    []string `json:"files,omitempty"`    // archive: entries relative to Path
 	Format   string   `json:"format,omitempty"`   // archive: zip, tar or targz; preview: thumb or big
 	MaxAge   int64    `json:"maxAge,omitempty"`   // tus-create: seconds after which idle uploads are swept
+	Stripes  int      `json:"stripes,omitempty"`  // tus-create: parts of the file sent side by side (0 or 1: one)
 	Sort     string   `json:"sort,omitempty"`     // info of a folder: "name" (also empty), "size" or "modified"
 	Asc      bool     `json:"asc,omitempty"`      // info of a folder: Filebrowser's sorting.asc (for names, true is Z→A)
 }
@@ -55,7 +56,8 @@ type WebReply struct {
 	Size    int64     `json:"size,omitempty"`
 	ModTime time.Time `json:"mtime"`
 	IsDir   bool      `json:"isDir,omitempty"`
-	Offset  int64     `json:"offset,omitempty"` // tus: bytes received so far
-	Length  int64     `json:"length,omitempty"` // tus: Upload-Length
-	Path    string    `json:"path,omitempty"`   // copy/move: where it landed
+	Offset  int64     `json:"offset,omitempty"`  // tus: bytes received so far
+	Length  int64     `json:"length,omitempty"`  // tus: Upload-Length
+	Stripes []int64   `json:"stripes,omitempty"` // tus: a striped upload's offset reached in each stripe
+	Path    string    `json:"path,omitempty"`    // copy/move: where it landed
 }

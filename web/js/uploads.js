@@ -5,7 +5,7 @@
 import { h } from './dom.js';
 import { t } from './i18n.js';
 import { VirtualList } from './vlist.js';
-import { TusUpload, resumeRecords } from './tus.js';
+import { Lanes, TusUpload, resumeRecords } from './tus.js';
 import { choose } from './dialog.js';
 import { entriesOf, walk } from './scan.js';
 import { formatSize, formatSpeed, formatDuration } from './format.js';
@@ -25,6 +25,9 @@ export class Uploads {
     this.app = app;
     this.items = [];
     this.limit = Number(localStorage.getItem('sa.parallel')) || 4;
+    // As many connections as files in flight: one big file alone sends
+    // its stripes over all of them.
+    this.lanes = new Lanes(this.limit);
     this.running = 0;
     this.scanning = 0;
     this.next = 0; // no queued item sits before this index
@@ -130,7 +133,7 @@ export class Uploads {
       it.tus = new TusUpload(() => this.app.api.token, it.path, it.file,
         (n) => { it.sent = n; if (it.resumedFrom < 0) it.resumedFrom = n; },
         (off) => { it.retries++; it.retryFrom = off; it.sent = off; it.error = ''; },
-        (e) => { it.error = e.message; });
+        (e) => { it.error = e.message; }, this.lanes);
       await it.tus.run(override);
       it.sent = it.size;
       it.state = 'done';
@@ -185,6 +188,7 @@ export class Uploads {
   /** setLimit changes how many files go up at once (remembered). */
   setLimit(n) {
     this.limit = n;
+    this.lanes.resize(n);
     localStorage.setItem('sa.parallel', String(n));
     this.pump();
   }

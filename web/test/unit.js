@@ -19,6 +19,7 @@
   const { formatSize } = await import('/ui/js/format.js');
   const { archiveURL } = await import('/ui/js/api.js');
   const { walk } = await import('/ui/js/scan.js');
+  const { Lanes, stripesFor, stripeBounds } = await import('/ui/js/tus.js');
 
   eq('natural', ['f10', 'f2', 'F1', 'f1.txt'].sort(naturalCompare), ['F1', 'f1.txt', 'f2', 'f10']);
   const items = [{ name: 'b', size: 1, mtime: 3, isDir: false }, { name: 'z', size: 0, mtime: 1, isDir: true },
@@ -32,6 +33,24 @@
   eq('base', paths.base('/a/b/'), 'b');
   eq('crumbs', paths.crumbs('/a/b').map((c) => c.path), ['/', '/a', '/a/b']);
   eq('archiveURL', archiveURL('/d', ['a,b', 'c+d'], 'zip'), '/api/raw/d/?algo=zip&files=a%252Cb%2Cc%252Bd');
+
+  // Stripes: cut as the server cuts them (ceil(size/n) each), never empty.
+  const MiB = 1 << 20;
+  eq('stripesFor', [2 * MiB, 20 * MiB, 40 * MiB, 1 << 30].map(stripesFor), [1, 1, 2, 4]);
+  eq('stripeBounds', stripeBounds(10, 3), [[0, 4], [4, 8], [8, 10]]);
+  eq('stripeBounds cover', stripeBounds((1 << 30) + 3, 4).map(([a, b]) => b - a), [268435457, 268435457, 268435457, 268435456]);
+  // Lanes: at most n hold one; waiters go first come first served.
+  const lanes = new Lanes(2);
+  const order = [];
+  await lanes.acquire();
+  await lanes.acquire();
+  const waiters = [1, 2].map((i) => lanes.acquire().then(() => order.push(i)));
+  eq('lanes busy', [lanes.busy, order.length], [2, 0]);
+  lanes.release();
+  await waiters[0];
+  lanes.resize(3);
+  await waiters[1];
+  eq('lanes order', [order, lanes.busy], [[1, 2], 3]);
 
   const en = keysOf('en').sort();
   const ko = keysOf('ko').sort();

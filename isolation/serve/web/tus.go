@@ -20,13 +20,15 @@ import (
 
 // A tus upload of <mount>/<rel> lives in the mount's upload area as
 // t-<key>.part (the bytes so far) and t-<key>.json (its tusMeta), key
-// being a hash of rel; it is renamed onto rel only when complete. State
+// being a hash of rel, and t-<key>.stripes if it is striped
+// (tusstripes.go); it is renamed onto rel only when complete. State
 // sits on disk, so it outlives a daemon restart, and idle uploads are
 // swept when a new one starts.
 type tusMeta struct {
 	Path     string `json:"path"`
 	Length   int64  `json:"length"`
 	Override bool   `json:"override"`
+	Stripes  int    `json:"stripes,omitempty"`
 }
 
 func tusKey(rel string) string {
@@ -64,6 +66,10 @@ func (c *webCall) tusCreate() error {
 	if c.req.Length < 0 {
 		return fmt.Errorf("negative Upload-Length: %w", errWebBadRequest)
 	}
+	striped := c.req.Stripes > 1
+	if striped && !validStripes(c.req.Length, c.req.Stripes) {
+		return fmt.Errorf("%d stripes of an upload of %d bytes (at most %d, none empty): %w", c.req.Stripes, c.req.Length, maxStripes, errWebBadRequest)
+	}
 	if fi, err := p.m.Root.Lstat(p.rel); err == nil && (fi.IsDir() || !c.req.Override) {
 		return &fs.PathError{Op: "create", Path: p.abs, Err: fs.ErrExist}
 	}
@@ -74,9 +80,21 @@ func (c *webCall) tusCreate() error {
 	if err != nil {
 		return err
 	}
+	_ = p.m.Root.Remove(path.Join(uploadsDir, key+".stripes"))
+	if striped {
+		err = createStripes(f, p, key, c.req.Length, c.req.Stripes)
+	}
 	f.Close()
-	meta, _ := json.Marshal(tusMeta{Path: p.rel, Length: c.req.Length, Override: c.req.Override})
-	if err := p.m.Root.WriteFile(path.Join(uploadsDir, key+".json"), meta, 0o600); err != nil {
+	if err != nil {
+		_ = p.m.Root.Remove(path.Join(uploadsDir, key+".part"))
+		return err
+	}
+	meta := tusMeta{Path: p.rel, Length: c.req.Length, Override: c.req.Override}
+	if striped {
+		meta.Stripes = c.req.Stripes
+	}
+	b, _ := json.Marshal(meta)
+	if err := p.m.Root.WriteFile(path.Join(uploadsDir, key+".json"), b, 0o600); err != nil {
 		return err
 	}
 	if c.req.Length == 0 {
@@ -94,6 +112,7 @@ func (c *webCall) tusFinish(p webPath, key string, override bool) error {
 		_ = p.m.Root.Remove(path.Join(uploadsDir, key+".part"))
 	}
 	_ = p.m.Root.Remove(path.Join(uploadsDir, key+".json"))
+	_ = p.m.Root.Remove(path.Join(uploadsDir, key+".stripes"))
 	return err
 }
 
@@ -102,6 +121,9 @@ func (c *webCall) tusHead() error {
 	p, key, meta, err := c.tusOpen(false)
 	if err != nil {
 		return err
+	}
+	if meta.Stripes > 1 {
+		return c.stripesHead(p, key, meta)
 	}
 	fi, err := p.m.Root.Lstat(path.Join(uploadsDir, key+".part"))
 	if err != nil {
@@ -117,6 +139,9 @@ func (c *webCall) tusPatch() error {
 	p, key, meta, err := c.tusOpen(true)
 	if err != nil {
 		return err
+	}
+	if meta.Stripes > 1 {
+		return c.stripesPatch(p, key, meta)
 	}
 	f, err := p.m.Root.OpenFile(path.Join(uploadsDir, key+".part"), os.O_WRONLY, 0)
 	if err != nil {
@@ -174,6 +199,7 @@ func (c *webCall) tusDelete() error {
 		return err
 	}
 	_ = p.m.Root.Remove(path.Join(uploadsDir, key+".part"))
+	_ = p.m.Root.Remove(path.Join(uploadsDir, key+".stripes"))
 	if err := p.m.Root.Remove(path.Join(uploadsDir, key+".json")); err != nil {
 		return err
 	}
@@ -198,14 +224,24 @@ func sweepUploads(m *sessionfs.Mount, maxAge time.Duration) {
 		if unix.Fstatat(int(d.Fd()), n, &st, unix.AT_SYMLINK_NOFOLLOW) != nil {
 			continue
 		}
-		key := strings.TrimSuffix(strings.TrimSuffix(n, ".part"), ".json")
+		key := uploadKey(n)
 		newest[key] = max(newest[key], st.Mtim.Sec)
 	}
 	cutoff := time.Now().Add(-maxAge).Unix()
 	for _, n := range names {
-		key := strings.TrimSuffix(strings.TrimSuffix(n, ".part"), ".json")
+		key := uploadKey(n)
 		if t, ok := newest[key]; ok && t < cutoff {
 			_ = unix.Unlinkat(int(d.Fd()), n, 0)
 		}
 	}
+}
+
+// uploadKey is the upload a staged file belongs to.
+func uploadKey(name string) string {
+	for _, ext := range []string{".part", ".json", ".stripes"} {
+		if k, ok := strings.CutSuffix(name, ext); ok {
+			return k
+		}
+	}
+	return name
 }
