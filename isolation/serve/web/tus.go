@@ -54,6 +54,11 @@ func (c *webCall) tusOpen(write bool) (webPath, string, tusMeta, error) {
 	if err == nil && meta.Path != p.rel {
 		err = fmt.Errorf("upload state of another file: %w", fs.ErrNotExist)
 	}
+	// The upload area lies in the user's folder, where SFTP can write
+	// too: state that tusCreate would not have written is not used.
+	if err == nil && (meta.Length < 0 || meta.Stripes < 0 || meta.Stripes > 1 && !validStripes(meta.Length, meta.Stripes)) {
+		err = fmt.Errorf("upload state of %s is damaged: %w", p.rel, fs.ErrNotExist)
+	}
 	return p, key, meta, err
 }
 

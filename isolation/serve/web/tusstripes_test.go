@@ -109,6 +109,15 @@ func TestTusStripes(t *testing.T) {
 	if left, _ := filepath.Glob(filepath.Join(up, "t-*")); len(left) != 0 {
 		t.Errorf("staged files left after delete: %q", left)
 	}
+	// State damaged through another protocol (the upload area is in the
+	// user's folder) is not trusted: no huge allocation, no crash.
+	call(t, tree, webproto.WebRequest{Op: webproto.WebTusCreate, Path: "/m/evil.bin", Length: 8, Stripes: 2}, "")
+	meta := filepath.Join(up, tusKey("evil.bin")+".json")
+	if err := os.WriteFile(meta, []byte(`{"path":"evil.bin","length":8,"stripes":1000000000000}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rep, _ = call(t, tree, webproto.WebRequest{Op: webproto.WebTusPatch, Path: "/m/evil.bin", Offset: 0}, "x")
+	wantStatus(t, "patch with damaged state", rep, 404)
 	if got := uploadKey("t-abc.stripes"); got != "t-abc" {
 		t.Errorf("uploadKey: %q", got)
 	}
