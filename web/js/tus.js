@@ -214,7 +214,8 @@ export class TusUpload {
       } catch (e) {
         this.lanes.release();
         this.inflight[k] = 0;
-        if (e.name === 'AbortError' || (e.status !== 0 && !e.retry) || ++failures > RETRIES) this.fail(e);
+        // Only a network failure (status 0) is worth another try.
+        if (e.name === 'AbortError' || e.status !== 0 || ++failures > RETRIES) this.fail(e);
         await this.recover(k, e, failures);
         continue;
       }
