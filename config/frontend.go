@@ -1,9 +1,7 @@
 package config
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 )
@@ -22,15 +20,8 @@ func (c *Config) CheckFrontend() error {
 	if dir == "" {
 		return nil
 	}
-	fi, err := os.Stat(dir)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		err = fmt.Errorf("%s does not exist", dir)
-	case err != nil:
-		err = fmt.Errorf("%s: %w", dir, err)
-	case !fi.IsDir():
-		err = fmt.Errorf("%s is not a directory", dir)
-	default:
+	err := dirError(dir, "")
+	if err == nil {
 		err = fmt.Errorf("%s holds no public/index.html or index.html: not Filebrowser's built frontend (its dist)", dir)
 		for _, p := range frontendIndexes {
 			if fi, e := os.Stat(filepath.Join(dir, p)); e == nil && fi.Mode().IsRegular() {

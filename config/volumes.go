@@ -28,18 +28,24 @@ func (c *Config) CheckVolumes() error {
 			continue
 		}
 		p := c.Volume[name].Path
-		fi, err := os.Stat(p)
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			err = fmt.Errorf("%s does not exist; mount or create it first (a configured volume is never created, so an unmounted disk is not filled by mistake)", p)
-		case err != nil:
-			err = fmt.Errorf("%s: %w", p, err)
-		case !fi.IsDir():
-			err = fmt.Errorf("%s is not a directory", p)
-		}
-		if err != nil {
+		if err := dirError(p, "; mount or create it first (a configured volume is never created, so an unmounted disk is not filled by mistake)"); err != nil {
 			errs = append(errs, &KeyError{Key: volumeKey(name, "path"), Err: err})
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// dirError says why p is not a directory that can be used, or nil; hint
+// follows "does not exist" for a missing p.
+func dirError(p, hint string) error {
+	fi, err := os.Stat(p)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("%s does not exist%s", p, hint)
+	case err != nil:
+		return fmt.Errorf("%s: %w", p, err)
+	case !fi.IsDir():
+		return fmt.Errorf("%s is not a directory", p)
+	}
+	return nil
 }
