@@ -169,20 +169,10 @@ func (c *webCall) tusPatch() error {
 		f.Close()
 		return c.reply(webproto.WebReply{Status: 409, Error: "Upload-Offset mismatch", Offset: start, Length: meta.Length})
 	}
-	if _, err := f.Seek(start, io.SeekStart); err != nil {
-		return err
-	}
-	n, werr := io.CopyBuffer(f, io.LimitReader(c.body, meta.Length-start), make([]byte, 1<<20))
-	var one [1]byte
-	if werr == nil && start+n == meta.Length {
-		if k, _ := c.body.Read(one[:]); k > 0 {
-			_ = f.Truncate(start)
-			return fmt.Errorf("upload of %d bytes: %w", meta.Length, errWebTooLarge)
-		}
-	}
-	if werr != nil && errorStatus(werr) != 500 {
+	n, err := c.receiveChunk(f, start, meta.Length)
+	if err != nil {
 		_ = f.Truncate(start)
-		return werr // the disk refused (full, quota): keep nothing of the chunk
+		return err
 	}
 	// Closing releases the lock before the client hears back and sends
 	// its next PATCH.
@@ -195,6 +185,24 @@ func (c *webCall) tusPatch() error {
 		}
 	}
 	return c.reply(webproto.WebReply{Offset: start + n, Length: meta.Length})
+}
+
+// receiveChunk writes a PATCH's body into f from at, up to end. Bytes
+// past end refuse the chunk (errWebTooLarge), and so does a disk that
+// refuses (full, quota): either way the caller keeps nothing of it. A cut
+// body is not an error: what arrived stays, for the client to resume from.
+func (c *webCall) receiveChunk(f *os.File, at, end int64) (int64, error) {
+	n, err := io.CopyBuffer(io.NewOffsetWriter(f, at), io.LimitReader(c.body, end-at), make([]byte, 1<<20))
+	if err == nil && at+n == end {
+		var one [1]byte
+		if extra, _ := c.body.Read(one[:]); extra > 0 {
+			return n, fmt.Errorf("bytes past offset %d: %w", end, errWebTooLarge)
+		}
+	}
+	if err != nil && errorStatus(err) != 500 {
+		return n, err
+	}
+	return n, nil
 }
 
 // tusDelete drops an upload and its bytes.

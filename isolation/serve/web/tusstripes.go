@@ -144,15 +144,9 @@ func (c *webCall) stripesPatch(p webPath, key string, meta tusMeta) error {
 		return err
 	}
 	defer f.Close()
-	n, werr := io.CopyBuffer(io.NewOffsetWriter(f, at), io.LimitReader(c.body, end-at), make([]byte, 1<<20))
-	var one [1]byte
-	if werr == nil && at+n == end {
-		if extra, _ := c.body.Read(one[:]); extra > 0 {
-			return fmt.Errorf("stripe of %d bytes: %w", end-at, errWebTooLarge)
-		}
-	}
-	if werr != nil && errorStatus(werr) != 500 {
-		return werr // the disk refused: the stripe's offset stays where it was
+	n, err := c.receiveChunk(f, at, end)
+	if err != nil {
+		return err // the stripe's offset stays where it was
 	}
 	if err := writeStripe(sf, k, at+n); err != nil {
 		return err
