@@ -40,8 +40,12 @@ func (s *Session) SFTP(f *os.File) {
 		return
 	}
 	defer conn.Close()
-	h := sftp.Handlers{FileGet: s.fs, FilePut: s.fs, FileCmd: s.fs, FileList: s.fs}
-	stream := newSFTPStream(conn)
+	stream, err := newSFTPStream(conn)
+	if err != nil {
+		return
+	}
+	files := streamFS{sessionFS: s.fs, stream: stream}
+	h := sftp.Handlers{FileGet: files, FilePut: files, FileCmd: s.fs, FileList: s.fs}
 	srv := sftp.NewRequestServer(stream, h, sftp.WithRSAllocator(), sftp.WithStartDirectory("/"),
 		sftp.WithRSMaxTxPacket(sftpMaxIO)) // what limits@openssh.com promises
 	_ = srv.Serve()

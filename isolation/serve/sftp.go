@@ -3,7 +3,6 @@ package serve
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -51,11 +50,6 @@ func (s *sessionFS) resolveWritable(p string) (*sessionfs.Mount, string, error) 
 	return m, rel, sftpError(err)
 }
 
-// Fileread opens a file for reading.
-func (s *sessionFS) Fileread(r *sftp.Request) (io.ReaderAt, error) {
-	return s.openRead(r.Filepath)
-}
-
 // openRead opens the file at a session path for reading.
 func (s *sessionFS) openRead(p string) (*os.File, error) {
 	m, rel, err := s.resolve(p)
@@ -68,17 +62,10 @@ func (s *sessionFS) openRead(p string) (*os.File, error) {
 	return m.Root.Open(rel)
 }
 
-// Filewrite opens a file for writing with the client's open flags.
-func (s *sessionFS) Filewrite(r *sftp.Request) (io.WriterAt, error) {
-	return s.OpenFile(r)
-}
-
-// OpenFile opens a file for reading and/or writing.
-func (s *sessionFS) OpenFile(r *sftp.Request) (sftp.WriterAtReaderAt, error) {
+// openWrite opens a file for writing (and reading, with the Read flag)
+// with the client's open flags.
+func (s *sessionFS) openWrite(r *sftp.Request) (*writebehind.File, error) {
 	pf := r.Pflags()
-	if !pf.Write && !pf.Creat && !pf.Trunc {
-		return s.openRead(r.Filepath)
-	}
 	m, rel, err := s.resolveWritable(r.Filepath)
 	if err != nil {
 		return nil, err

@@ -15,6 +15,7 @@ import (
 // and OpenSSH's PROTOCOL file).
 const (
 	fxpVersion       = 2
+	fxpData          = 103
 	fxpExtended      = 200
 	fxpExtendedReply = 201
 

@@ -5,14 +5,17 @@ import (
 	"encoding/binary"
 	"net"
 	"sync"
+	"syscall"
 
 	"github.com/storage-agent/storage-agent/isolation/batchio"
 )
 
 // sftpStream is the worker's end of an sftp stream, between the daemon and
 // pkg/sftp. It buffers both directions (pkg/sftp reads every packet in two
-// small reads and writes every reply on its own, as a header Write followed
-// by a payload Write), and it serves limits@openssh.com (see sftplimits.go).
+// small reads and writes every reply on its own: whole from its request
+// server, as a header Write followed by a payload Write from its plain
+// one), it sends data replies' file bytes itself (see sftpsend.go), and it
+// serves limits@openssh.com (see sftplimits.go).
 type sftpStream struct {
 	conn *net.UnixConn
 	r    *bufio.Reader
@@ -29,10 +32,17 @@ type sftpStream struct {
 	vec         net.Buffers
 	after       []byte // a limits reply to send once the held packet is out
 	versionSent bool   // the VERSION reply has gone out
+
+	reads pendingReads // the file ranges data replies stand for (sftpsend.go)
+	raw   syscall.RawConn
 }
 
-func newSFTPStream(c *net.UnixConn) *sftpStream {
-	return &sftpStream{conn: c, r: bufio.NewReaderSize(c, 256<<10), w: batchio.NewWriter(c, 1<<20)}
+func newSFTPStream(c *net.UnixConn) (*sftpStream, error) {
+	raw, err := c.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	return &sftpStream{conn: c, raw: raw, r: bufio.NewReaderSize(c, 256<<10), w: batchio.NewWriter(c, 1<<20)}, nil
 }
 
 // Read passes the client's packets to pkg/sftp, except limits requests,
@@ -92,6 +102,11 @@ func (s *sftpStream) Write(p []byte) (int, error) {
 			return len(p), nil
 		}
 	}
+	if s.held == nil && isDataReply(p) {
+		// pkg/sftp's request server writes a data reply whole (header
+		// in front of the data in ReadAt's buffer).
+		return s.writeData(p[:dataHeaderLen], p, p[dataHeaderLen:])
+	}
 	if s.held == nil && len(p) >= 4 && len(p) <= len(s.heldBuf) &&
 		int64(binary.BigEndian.Uint32(p))+4 > int64(len(p)) {
 		// A header announcing more than it holds: its payload follows.
@@ -104,7 +119,46 @@ func (s *sftpStream) Write(p []byte) (int, error) {
 	header := s.held
 	s.held = nil
 	defer s.sendAfter()
+	if header[4] == fxpData {
+		return s.writeData(header, p, p)
+	}
 	return s.write(header, p)
+}
+
+// writeData sends a data reply: its header, then the file range ReadAt
+// noted under the reply's buffer buf, or payload itself if the read filled
+// it. It returns len(buf). pkg/sftp carries on after a reply it could not
+// send, so a failure here ends the stream: the client sees the session's
+// sftp end rather than wait for the reply, or read a reply cut short.
+func (s *sftpStream) writeData(header, buf, payload []byte) (int, error) {
+	n, err := s.sendData(header, buf, payload)
+	if err != nil {
+		_ = s.conn.Close()
+	}
+	return n, err
+}
+
+func (s *sftpStream) sendData(header, buf, payload []byte) (int, error) {
+	rd, ok := s.reads.take(buf, len(payload))
+	if !ok {
+		return 0, errUnnotedData
+	}
+	if rd.f == nil {
+		if _, err := s.write(header, payload); err != nil {
+			return 0, err
+		}
+		return len(buf), nil
+	}
+	if err := s.w.Flush(); err != nil {
+		return 0, err
+	}
+	if _, err := s.conn.Write(header); err != nil {
+		return 0, err
+	}
+	if err := sendFile(s.raw, rd.f, rd.off, rd.n); err != nil {
+		return 0, err
+	}
+	return len(buf), nil
 }
 
 // write sends header (which may be empty) and p: small replies into the
@@ -134,6 +188,17 @@ func (s *sftpStream) sendAfter() {
 		s.after = nil
 	}
 }
+
+// isDataReply reports whether p is a whole SSH_FXP_DATA reply with data.
+func isDataReply(p []byte) bool {
+	return len(p) > dataHeaderLen && p[4] == fxpData &&
+		int(binary.BigEndian.Uint32(p))+4 == len(p) &&
+		int(binary.BigEndian.Uint32(p[9:]))+dataHeaderLen == len(p)
+}
+
+// dataHeaderLen is the length of an SSH_FXP_DATA header: length, type,
+// id, data length.
+const dataHeaderLen = 4 + 1 + 4 + 4
 
 // directWrite is the reply size from which sftpStream writes directly.
 const directWrite = 16 << 10

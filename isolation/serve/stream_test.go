@@ -3,6 +3,7 @@ package serve
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"io"
 	"net"
 	"os"
@@ -28,7 +29,10 @@ func streamPair(t *testing.T) (*sftpStream, net.Conn) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := newSFTPStream(worker)
+	s, err := newSFTPStream(worker)
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() { s.Close(); daemon.Close() })
 	return s, daemon
 }
@@ -128,9 +132,12 @@ func TestSFTPStreamKeepsHeaderAndPayloadTogether(t *testing.T) {
 	s, daemon := streamPair(t)
 	s.Write(packet(fxpVersion, u32(3)))
 	payload := bytes.Repeat([]byte("d"), 32<<10)
-	header := []byte{0, 0, 0, 0, 103, 0, 0, 0, 5, 0, 0, 0, 0}
-	binary.BigEndian.PutUint32(header, uint32(len(header)-4+len(payload)))
-	binary.BigEndian.PutUint32(header[9:], uint32(len(payload)))
+	f := fileWith(t, payload)
+	buf := make([]byte, len(payload))
+	if n, err := s.reads.note(f, buf, 0); n != len(buf) || err != nil {
+		t.Fatalf("note: %d, %v", n, err)
+	}
+	header := dataHeader(5, len(payload))
 	// A limits reply due while a header waits for its payload goes after it.
 	if _, err := s.Write(header); err != nil {
 		t.Fatal(err)
@@ -138,7 +145,7 @@ func TestSFTPStreamKeepsHeaderAndPayloadTogether(t *testing.T) {
 	if err := s.send(limitsReply(9)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Write(payload); err != nil {
+	if _, err := s.Write(buf); err != nil {
 		t.Fatal(err)
 	}
 	want := append(append(append(withLimitsExtension(packet(fxpVersion, u32(3))), header...), payload...), limitsReply(9)...)
@@ -148,5 +155,175 @@ func TestSFTPStreamKeepsHeaderAndPayloadTogether(t *testing.T) {
 	}
 	if !bytes.Equal(got, want) {
 		t.Fatal("packets interleaved or reordered")
+	}
+}
+
+// fileWith returns a file holding content, open for reading.
+func fileWith(t *testing.T, content []byte) *os.File {
+	t.Helper()
+	p := t.TempDir() + "/f"
+	if err := os.WriteFile(p, content, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+// dataHeader is the header pkg/sftp writes before a data reply's payload.
+func dataHeader(id uint32, n int) []byte {
+	h := []byte{0, 0, 0, 0, fxpData}
+	h = binary.BigEndian.AppendUint32(h, id)
+	h = binary.BigEndian.AppendUint32(h, uint32(n))
+	binary.BigEndian.PutUint32(h, uint32(len(h)-4+n))
+	return h
+}
+
+// reply plays pkg/sftp answering a READ of n bytes at off: ReadAt into a
+// buffer, then the header and the buffer as the payload.
+func reply(t *testing.T, s *sftpStream, f *os.File, id uint32, off int64, n int) (int, error) {
+	t.Helper()
+	buf := make([]byte, n)
+	got, err := s.reads.note(f, buf, off)
+	if got == 0 {
+		return 0, err
+	}
+	if _, err := s.Write(dataHeader(id, got)); err != nil {
+		t.Fatal(err)
+	}
+	return s.Write(buf[:got])
+}
+
+// writeWhole writes a data reply as pkg/sftp's request server does
+// (sshFxpDataPacket.MarshalBinary): the data shifted up in its own buffer
+// to put header h in front, written whole.
+func writeWhole(t *testing.T, s *sftpStream, h, data []byte) {
+	t.Helper()
+	b := append(data, make([]byte, len(h))...)
+	if &b[0] != &data[0] {
+		t.Fatal("test buffer too small to reply in place")
+	}
+	copy(b[len(h):], data)
+	copy(b, h)
+	if n, err := s.Write(b); n != len(b) || err != nil {
+		t.Fatalf("write: %d, %v", n, err)
+	}
+}
+
+func TestSFTPStreamSendsReadRanges(t *testing.T) {
+	content := make([]byte, 300<<10)
+	for i := range content {
+		content[i] = byte(i * 7)
+	}
+	f := fileWith(t, content)
+	s, daemon := streamPair(t)
+	out := make(chan []byte)
+	go func() { b, _ := io.ReadAll(daemon); out <- b }()
+	// A whole read, a read cut short by the end of the file, a read past it.
+	var want []byte
+	for i, r := range []struct {
+		off  int64
+		n    int
+		want int
+		eof  bool
+	}{
+		{0, 255 << 10, 255 << 10, false},
+		{255 << 10, 255 << 10, 45 << 10, true},
+		{300 << 10, 10, 0, true},
+	} {
+		buf := make([]byte, r.n, r.n+dataHeaderLen)
+		n, err := s.reads.note(f, buf, r.off)
+		if n != r.want || (err == io.EOF) != r.eof || (err != nil && err != io.EOF) {
+			t.Fatalf("read %d: %d, %v; want %d (EOF %v)", i, n, err, r.want, r.eof)
+		}
+		if n == 0 {
+			continue
+		}
+		h := dataHeader(uint32(i), n)
+		if i%2 == 0 {
+			writeWhole(t, s, h, buf[:n])
+		} else {
+			if _, err := s.Write(h); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Write(buf[:n]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want = append(append(want, h...), content[r.off:r.off+int64(n)]...)
+	}
+	s.Close()
+	if got := <-out; !bytes.Equal(got, want) {
+		t.Fatal("the replies do not carry the file's bytes")
+	}
+}
+
+func TestSFTPStreamSendsReadBytesOfOtherFiles(t *testing.T) {
+	// /dev/zero has no size: its reads fill the buffer, which goes as is.
+	f, err := os.Open("/dev/zero")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	s, daemon := streamPair(t)
+	if _, err := reply(t, s, f, 1, 0, 64<<10); err != nil {
+		t.Fatal(err)
+	}
+	want := append(dataHeader(1, 64<<10), make([]byte, 64<<10)...)
+	got := make([]byte, len(want))
+	if _, err := io.ReadFull(daemon, got); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatal("a character device's read was not sent as read")
+	}
+}
+
+func TestSFTPStreamRefusesDataItDidNotRead(t *testing.T) {
+	s, daemon := streamPair(t)
+	// A payload no ReadAt noted (as if pkg/sftp had copied the buffer),
+	// and one whose length differs from what was noted.
+	if _, err := s.Write(dataHeader(1, 100)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Write(bytes.Repeat([]byte("x"), 100)); !errors.Is(err, errUnnotedData) {
+		t.Fatalf("unnoted payload: %v", err)
+	}
+	whole := append(dataHeader(3, 100), bytes.Repeat([]byte("x"), 100)...)
+	if _, err := s.Write(whole); !errors.Is(err, errUnnotedData) {
+		t.Fatalf("unnoted whole reply: %v", err)
+	}
+	f := fileWith(t, bytes.Repeat([]byte("y"), 1000))
+	buf := make([]byte, 1000)
+	if n, _ := s.reads.note(f, buf, 0); n != 1000 {
+		t.Fatal(n)
+	}
+	s.Write(dataHeader(2, 999))
+	if _, err := s.Write(buf[:999]); !errors.Is(err, errUnnotedData) {
+		t.Fatalf("payload of another length: %v", err)
+	}
+	s.Close()
+	rest, _ := io.ReadAll(daemon)
+	if bytes.ContainsAny(rest, "xy") {
+		t.Fatal("a refused payload's bytes went out")
+	}
+}
+
+func TestSFTPStreamEndsWhenAFileShrinks(t *testing.T) {
+	f := fileWith(t, make([]byte, 128<<10))
+	s, _ := streamPair(t)
+	buf := make([]byte, 128<<10)
+	if n, err := s.reads.note(f, buf, 0); n != len(buf) || err != nil {
+		t.Fatal(n, err)
+	}
+	if err := os.Truncate(f.Name(), 1000); err != nil {
+		t.Fatal(err)
+	}
+	s.Write(dataHeader(1, len(buf)))
+	if _, err := s.Write(buf); !errors.Is(err, errShrunk) {
+		t.Fatalf("got %v, want errShrunk", err)
 	}
 }
