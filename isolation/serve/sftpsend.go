@@ -30,7 +30,7 @@ import (
 // errShrunk is a file that ended before a range promised in a reply was
 // sent: it was truncated while a READ was in flight. The reply's length is
 // already out, so the stream ends instead of sending other bytes.
-var errShrunk = errors.New("sftp stream: file shrank while a read was in flight")
+var errShrunk = errors.New("file shrank while a read was in flight")
 
 // errUnnotedData is a data reply whose payload no ReadAt of ours noted.
 var errUnnotedData = errors.New("sftp stream: data reply without a pending read")
@@ -166,9 +166,25 @@ func (r *pendingReads) take(buf []byte, n int) (pendingRead, bool) {
 
 // sendFile writes n bytes of src from off to the socket behind rc with
 // sendfile(2), which hands the file's cached pages to the socket without
-// copying them.
+// copying them. It holds src's descriptor meanwhile, so a CLOSE of the
+// handle processed before this reply goes out cannot free the number for
+// another file: the send fails instead.
 func sendFile(rc syscall.RawConn, src *os.File, off int64, n int) error {
-	fd := int(src.Fd())
+	sc, err := src.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var serr error
+	if err := sc.Control(func(fd uintptr) { serr = sendFD(rc, int(fd), off, n) }); err != nil {
+		return fmt.Errorf("sftp stream: %s: %w", src.Name(), err)
+	}
+	if serr != nil {
+		return fmt.Errorf("sftp stream: %s: %w", src.Name(), serr)
+	}
+	return nil
+}
+
+func sendFD(rc syscall.RawConn, fd int, off int64, n int) error {
 	for n > 0 {
 		var sent int
 		var serr error
@@ -182,9 +198,9 @@ func sendFile(rc syscall.RawConn, src *os.File, off int64, n int) error {
 		case serr == unix.EINTR:
 			continue
 		case serr != nil:
-			return fmt.Errorf("sftp stream: sendfile %s: %w", src.Name(), serr)
+			return fmt.Errorf("sendfile: %w", serr)
 		case sent == 0:
-			return fmt.Errorf("%w: %s", errShrunk, src.Name())
+			return errShrunk
 		}
 		n -= sent
 	}

@@ -327,3 +327,27 @@ func TestSFTPStreamEndsWhenAFileShrinks(t *testing.T) {
 		t.Fatalf("got %v, want errShrunk", err)
 	}
 }
+
+func TestSFTPStreamNeverSendsAnotherFileAfterClose(t *testing.T) {
+	// A client may CLOSE a handle while a READ of it awaits its reply; the
+	// closed descriptor's number may already name another file.
+	f := fileWith(t, bytes.Repeat([]byte("a"), 4096))
+	s, daemon := streamPair(t)
+	buf := make([]byte, 4096, 4096+dataHeaderLen)
+	if n, err := s.reads.note(f, buf, 0); n != 4096 || err != nil {
+		t.Fatal(n, err)
+	}
+	f.Close()
+	other := fileWith(t, bytes.Repeat([]byte("b"), 4096))
+	defer other.Close()
+	b := append(buf, make([]byte, dataHeaderLen)...)
+	copy(b[dataHeaderLen:], buf)
+	copy(b, dataHeader(1, 4096))
+	if _, err := s.Write(b); err == nil {
+		t.Fatal("a reply of a closed handle went out")
+	}
+	s.Close()
+	if rest, _ := io.ReadAll(daemon); bytes.ContainsAny(rest, "ab") {
+		t.Fatal("file bytes went out for a closed handle")
+	}
+}
