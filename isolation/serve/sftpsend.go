@@ -44,7 +44,17 @@ type streamFS struct {
 
 // Fileread opens a file for reading.
 func (s streamFS) Fileread(r *sftp.Request) (io.ReaderAt, error) {
-	f, err := s.openRead(r.Filepath)
+	f, err := s.openSent(r.Filepath)
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// openSent opens the file at a session path for reading, its reads sent
+// by the stream.
+func (s streamFS) openSent(p string) (*sentFile, error) {
+	f, err := s.openRead(p)
 	if err != nil {
 		return nil, err
 	}
@@ -60,11 +70,11 @@ func (s streamFS) Filewrite(r *sftp.Request) (io.WriterAt, error) {
 func (s streamFS) OpenFile(r *sftp.Request) (sftp.WriterAtReaderAt, error) {
 	pf := r.Pflags()
 	if !pf.Write && !pf.Creat && !pf.Trunc {
-		f, err := s.openRead(r.Filepath)
+		f, err := s.openSent(r.Filepath)
 		if err != nil {
 			return nil, err
 		}
-		return &sentFile{File: f, reads: &s.stream.reads}, nil
+		return f, nil
 	}
 	f, err := s.openWrite(r)
 	if err != nil {
