@@ -28,7 +28,7 @@ func escapePath(p string) string {
 
 // tusPost starts an upload: Upload-Length >= 0; 409 if the file exists
 // and override is not true; 201 with the upload's Location. Our UI may
-// ask for a striped upload (Upload-Stripes: N, at most 16): N parts of
+// ask for a striped upload (Upload-Stripes: N, at most webproto.MaxStripes): N parts of
 // the file sent side by side, each from its start, with Upload-Offset
 // saying where a PATCH's bytes go (see isolation/serve/web/tusstripes.go).
 func (s *Server) tusPost(c *gin.Context) {
@@ -44,7 +44,7 @@ func (s *Server) tusPost(c *gin.Context) {
 	}
 	stripes := 0
 	if h := c.GetHeader("Upload-Stripes"); h != "" {
-		if stripes, err = strconv.Atoi(h); err != nil || stripes < 1 || stripes > 16 {
+		if stripes, err = strconv.Atoi(h); err != nil || stripes < 1 || stripes > webproto.MaxStripes {
 			fail(c, http.StatusBadRequest)
 			return
 		}

@@ -6,6 +6,10 @@ import "time"
 // pipe-max-size is 1 MiB); the worker splices up to this much at a time.
 const DataPipeSize = 1 << 20
 
+// MaxStripes is the most parts a striped tus upload may have (the
+// Upload-Stripes extension): webfs refuses more, and so does the worker.
+const MaxStripes = 16
+
 // Web operations (WebRequest.Op).
 const (
 	WebStat      = "stat"      // Reply only: size, mtime, isDir of Path

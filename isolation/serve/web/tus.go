@@ -73,7 +73,7 @@ func (c *webCall) tusCreate() error {
 	}
 	striped := c.req.Stripes > 1
 	if striped && !validStripes(c.req.Length, c.req.Stripes) {
-		return fmt.Errorf("%d stripes of an upload of %d bytes (at most %d, none empty): %w", c.req.Stripes, c.req.Length, maxStripes, errWebBadRequest)
+		return fmt.Errorf("%d stripes of an upload of %d bytes (at most %d, none empty): %w", c.req.Stripes, c.req.Length, webproto.MaxStripes, errWebBadRequest)
 	}
 	if fi, err := p.m.Root.Lstat(p.rel); err == nil && (fi.IsDir() || !c.req.Override) {
 		return &fs.PathError{Op: "create", Path: p.abs, Err: fs.ErrExist}

@@ -22,7 +22,6 @@ import (
 // holds each stripe's offset reached, 8 bytes a stripe, written only by
 // the PATCH that holds that stripe's lock; the upload is complete, and
 // renamed into place, when every stripe is.
-const maxStripes = 16
 
 // stripeSize is the length of every stripe but the last.
 func stripeSize(length int64, n int) int64 {
@@ -32,7 +31,7 @@ func stripeSize(length int64, n int) int64 {
 // validStripes reports whether n stripes of length bytes each hold at
 // least one byte.
 func validStripes(length int64, n int) bool {
-	return n >= 2 && n <= maxStripes && int64(n-1)*stripeSize(length, n) < length
+	return n >= 2 && n <= webproto.MaxStripes && int64(n-1)*stripeSize(length, n) < length
 }
 
 // stripeEnd is where stripe k ends.

@@ -17,7 +17,7 @@ func TestTusStripes(t *testing.T) {
 	for _, bad := range []struct {
 		length  int64
 		stripes int
-	}{{5, 4}, {100, maxStripes + 1}, {0, 2}} {
+	}{{5, 4}, {100, webproto.MaxStripes + 1}, {0, 2}} {
 		rep, _ := call(t, tree, webproto.WebRequest{Op: webproto.WebTusCreate, Path: "/m/bad.bin", Length: bad.length, Stripes: bad.stripes}, "")
 		wantStatus(t, "create with impossible stripes", rep, 400)
 	}
