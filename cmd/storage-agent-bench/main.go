@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 )
@@ -41,7 +42,7 @@ func run(ctx context.Context, args []string) error {
 	fs.Int64Var(&o.bigSize, "size", 1<<30, "size of the big file in bytes")
 	fs.IntVar(&o.sessions, "sessions", 200, "sessions to hold open at once")
 	fs.IntVar(&o.latency, "opens", 30, "sequential session opens for the latency median")
-	fs.StringVar(&o.only, "only", "", "run only benchmarks whose name contains this")
+	fs.StringVar(&o.only, "only", "", "run only benchmarks (or rows of \"scp and rsync\") whose name contains this")
 	fs.StringVar(&o.workDir, "dir", "", "work directory (default: a temp dir under /var/tmp)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -56,8 +57,12 @@ func run(ctx context.Context, args []string) error {
 	defer env.close()
 	report := &report{}
 	for _, b := range benchmarks {
+		env.row = ""
 		if o.only != "" && !strings.Contains(b.name, o.only) {
-			continue
+			if !slices.ContainsFunc(b.rows, func(r string) bool { return strings.Contains(r, o.only) }) {
+				continue
+			}
+			env.row = o.only
 		}
 		fmt.Fprintf(os.Stderr, "== %s\n", b.name)
 		if err := b.run(ctx, env, report); err != nil {

@@ -44,6 +44,12 @@ type env struct {
 	ramDir    string   // a tmpfs directory for client-side downloads
 	fs        *freshFS // mounted on dir, or nil
 	cpu       *cpuMeter
+	row       string // --only named rows of the running section: run just those
+}
+
+// runsRow reports whether the running section should run the row named name.
+func (e *env) runsRow(name string) bool {
+	return e.row == "" || strings.Contains(name, e.row)
 }
 
 func setup(ctx context.Context, o options) (*env, error) {

@@ -21,19 +21,22 @@ func sha1Sum(s string) [20]byte { return sha1.Sum([]byte(s)) }
 type benchmark struct {
 	name string
 	run  func(ctx context.Context, e *env, r *report) error
+	// rows are the result rows a section can run one at a time: --only
+	// naming one of them runs the section with just that row.
+	rows []string
 }
 
 // benchmarks run in this order; each file adds the ones of its protocol.
 var benchmarks = []benchmark{
-	{"sftp get 1 GiB", benchSFTPGet},
-	{"sftp put 1 GiB", benchSFTPPut},
-	{"scp and rsync", benchSCPRsync},
-	{"webfs https", benchWebFS},
-	{"4 concurrent downloads", benchConcurrent},
-	{"webfs browser UI", benchWebUI},
-	{"storage proxy", benchStorageProxy},
-	{"session open latency", benchOpenLatency},
-	{"sessions open at once", benchManySessions},
+	{name: "sftp get 1 GiB", run: benchSFTPGet},
+	{name: "sftp put 1 GiB", run: benchSFTPPut},
+	{name: "scp and rsync", run: benchSCPRsync, rows: scpRsyncRows},
+	{name: "webfs https", run: benchWebFS},
+	{name: "4 concurrent downloads", run: benchConcurrent},
+	{name: "webfs browser UI", run: benchWebUI},
+	{name: "storage proxy", run: benchStorageProxy},
+	{name: "session open latency", run: benchOpenLatency},
+	{name: "sessions open at once", run: benchManySessions},
 }
 
 // sftpClient runs the stock OpenSSH sftp client in batch mode.
