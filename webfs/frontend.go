@@ -58,6 +58,32 @@ func frontendSettings() map[string]any {
 // ErrFrontend marks an Options.FilebrowserFrontend that New cannot serve.
 var ErrFrontend = errors.New("unusable filebrowser frontend")
 
+// CheckFrontend reports, wrapping ErrFrontend, a dir that is not a
+// directory holding Filebrowser's index.html, the check New makes, so a
+// configuration can be checked before anything is served. It does not
+// parse the template.
+func CheckFrontend(dir string) error {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrFrontend, err)
+	}
+	defer root.Close()
+	_, err = readIndex(root, dir)
+	return err
+}
+
+// readIndex reads the frontend's index.html template from where its build
+// may have put it.
+func readIndex(root *os.Root, dir string) ([]byte, error) {
+	for _, p := range frontendIndexPaths {
+		if fi, err := root.Stat(p); err == nil && fi.Mode().IsRegular() {
+			return root.ReadFile(p)
+		}
+	}
+	return nil, fmt.Errorf("%w: %s holds no %s: not Filebrowser's built frontend (its dist)",
+		ErrFrontend, dir, strings.Join(frontendIndexPaths, " or "))
+}
+
 // frontend is Filebrowser's own built frontend, served instead of our UI
 // when Options.FilebrowserFrontend names it. Immutable after load.
 type frontend struct {
@@ -84,15 +110,10 @@ func loadFrontend(dir string) (*frontend, error) {
 	if err != nil {
 		return nil, fmt.Errorf("webfs: %w: %w", ErrFrontend, err)
 	}
-	var src []byte
-	for _, p := range frontendIndexPaths {
-		if src, err = root.ReadFile(p); err == nil {
-			break
-		}
-	}
+	src, err := readIndex(root, dir)
 	if err != nil {
 		root.Close()
-		return nil, fmt.Errorf("webfs: %w: %s has no index.html: %w", ErrFrontend, dir, err)
+		return nil, fmt.Errorf("webfs: %w", err)
 	}
 	data := frontendSettings()
 	js, err := json.Marshal(data)

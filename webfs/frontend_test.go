@@ -157,6 +157,51 @@ func TestFilebrowserFrontend(t *testing.T) {
 	}
 }
 
+// TestCheckFrontend: a frontend directory is accepted only with its
+// index.html inside it, found through the directory's own root, so a link
+// out of it or a directory in the index's place is refused.
+func TestCheckFrontend(t *testing.T) {
+	t.Parallel()
+	outside := filepath.Join(t.TempDir(), "index.html")
+	if err := os.WriteFile(outside, []byte(fakeIndex), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := func(setup func(d string) error) string {
+		d := t.TempDir()
+		if err := setup(d); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	for _, tc := range []struct {
+		name, dir, err string
+	}{
+		{"filebrowser dist", fakeDist(t, fakeIndex), ""},
+		{"flat copy", dir(func(d string) error { return os.WriteFile(filepath.Join(d, "index.html"), []byte(fakeIndex), 0o644) }), ""},
+		{"missing", filepath.Join(t.TempDir(), "none"), "no such file or directory"},
+		{"a file", outside, "not a directory"},
+		{"no index", t.TempDir(), "holds no public/index.html or index.html"},
+		{"index is a directory", dir(func(d string) error { return os.MkdirAll(filepath.Join(d, "public", "index.html"), 0o755) }), "holds no"},
+		{"index links out", dir(func(d string) error { return os.Symlink(outside, filepath.Join(d, "index.html")) }), "holds no"},
+		{"index links out by ..", dir(func(d string) error {
+			return os.Symlink("../"+filepath.Base(filepath.Dir(outside))+"/index.html", filepath.Join(d, "index.html"))
+		}), "holds no"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := CheckFrontend(tc.dir)
+			if tc.err == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if !errors.Is(err, ErrFrontend) || !strings.Contains(err.Error(), tc.err) {
+				t.Fatalf("got %v, want ErrFrontend saying %q", err, tc.err)
+			}
+		})
+	}
+}
+
 func TestFilebrowserFrontendRefused(t *testing.T) {
 	t.Parallel()
 	for name, dir := range map[string]string{

@@ -18,12 +18,20 @@ func TestConfigErrorsStopStartup(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("[session]\nmax-sesions = 3\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	empty := filepath.Join(dir, "empty-dist")
+	if err := os.Mkdir(empty, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	fb := "--webfs.filebrowser-frontend"
 	cases := []struct {
 		name string
 		args []string
 		env  []string
 		want string
 	}{
+		{"frontend missing", []string{fb, filepath.Join(dir, "no-dist"), "config"}, nil, "webfs.filebrowser-frontend: unusable filebrowser frontend"},
+		{"frontend without index", []string{fb, empty, "config"}, nil, "holds no public/index.html or index.html"},
+		{"frontend is a file", []string{fb, bad, "config"}, nil, "not a directory"},
 		{"unknown key in file", []string{"--config", bad, "serve"}, nil, "session.max-sesions"},
 		{"bad value in flag", []string{"--session.max-sessions", "lots", "serve"}, nil, "session.max-sessions"},
 		{"unknown key in env", []string{"serve"}, []string{"STORAGE_AGENT_SESSION__COLOUR=red"}, "session.colour"},

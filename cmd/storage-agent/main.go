@@ -133,5 +133,5 @@ func printConfig(cfg *config.Config, stdout io.Writer) error {
 	if _, err := stdout.Write(b); err != nil {
 		return err
 	}
-	return errors.Join(cfg.CheckVolumes(), cfg.CheckFrontend())
+	return checkPaths(cfg)
 }

@@ -33,7 +33,7 @@ func serve(ctx context.Context, cfg *config.Config, inv invocation, stdout, stde
 	if os.Geteuid() != 0 {
 		return fmt.Errorf("cannot sandbox sessions on this host, refusing to start: must run as root to create namespaces and cgroups (running as uid %d)", os.Geteuid())
 	}
-	if err := errors.Join(cfg.CheckVolumes(), cfg.CheckFrontend()); err != nil {
+	if err := checkPaths(cfg); err != nil {
 		return err
 	}
 	varBase := cfg.Agent.VarBasePath

@@ -83,3 +83,22 @@ func reloadOnHUP(web *webfs.Server, log *slog.Logger) (stop func()) {
 	}()
 	return func() { signal.Stop(hup); close(done) }
 }
+
+// checkPaths reports what serve would refuse among the configured paths:
+// a volume root or the Filebrowser frontend that is not there, each as a
+// *config.KeyError. `config` runs it too.
+func checkPaths(cfg *config.Config) error {
+	return errors.Join(cfg.CheckVolumes(), checkFrontend(cfg.WebFS.FilebrowserFrontend))
+}
+
+// checkFrontend is webfs's check of webfs.filebrowser-frontend (empty:
+// our own UI), named by its key.
+func checkFrontend(dir string) error {
+	if dir == "" {
+		return nil
+	}
+	if err := webfs.CheckFrontend(dir); err != nil {
+		return &config.KeyError{Key: "webfs.filebrowser-frontend", Err: err}
+	}
+	return nil
+}
