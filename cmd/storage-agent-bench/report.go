@@ -57,9 +57,10 @@ func (r *report) compare(name, nameA, nameB string, size int64, a, b []sample, t
 	if cpuCap {
 		ok, cpuTarget = ok && cpuA <= cpuB, fmt.Sprintf(" (target: %s's at most %s's)", nameA, nameB)
 	}
-	line := fmt.Sprintf("%-34s %s %7.1f MB/s   %s %7.1f MB/s   ratio %.2fx (target >= %.2fx, %d rounds) %s\n"+
+	lo, hi := roundRatios(a, b)
+	line := fmt.Sprintf("%-34s %s %7.1f MB/s   %s %7.1f MB/s   ratio %.2fx (target >= %.2fx, %d rounds, %.2f-%.2fx each) %s\n"+
 		"%-34s   server CPU s/GiB: %s %.2f, %s %.2f%s",
-		name, nameA, rateA, nameB, rateB, ratio, target, len(a), verdict(ok), "", nameA, cpuA, nameB, cpuB, cpuTarget)
+		name, nameA, rateA, nameB, rateB, ratio, target, len(a), lo, hi, verdict(ok), "", nameA, cpuA, nameB, cpuB, cpuTarget)
 	// The client's CPU per GiB next to the wall time per GiB: a client
 	// busy for most of the transfer is what bounds it, whichever server.
 	if cliA, cliB := median(clientCPUs(a)), median(clientCPUs(b)); cliA > 0 && cliB > 0 {
@@ -67,6 +68,22 @@ func (r *report) compare(name, nameA, nameB string, size int64, a, b []sample, t
 			"", nameA, cliA.Seconds()/gib, cliA.Seconds()/ma.Seconds(), nameB, cliB.Seconds()/gib, cliB.Seconds()/mb.Seconds())
 	}
 	r.lines = append(r.lines, line)
+}
+
+// roundRatios is the lowest and highest ratio of one round's two
+// transfers, which ran back to back: how far the machine moved within the
+// run, next to the ratio of the medians that the target judges.
+func roundRatios(a, b []sample) (lo, hi float64) {
+	for i := range min(len(a), len(b)) {
+		r := b[i].wall.Seconds() / a[i].wall.Seconds()
+		if i == 0 || r < lo {
+			lo = r
+		}
+		if i == 0 || r > hi {
+			hi = r
+		}
+	}
+	return lo, hi
 }
 
 // latency records a median latency against a ceiling.
