@@ -162,8 +162,12 @@ func (r *pendingReads) put(p []byte, rd pendingRead) {
 	r.m[&p[0]] = rd
 }
 
-// take removes and returns the read of n bytes noted under buf.
+// take removes and returns the read of n bytes noted under buf. No read
+// is noted under an empty buffer (note returns 0 for one).
 func (r *pendingReads) take(buf []byte, n int) (pendingRead, bool) {
+	if len(buf) == 0 {
+		return pendingRead{}, false
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	rd, ok := r.m[&buf[0]]

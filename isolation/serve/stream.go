@@ -119,7 +119,7 @@ func (s *sftpStream) Write(p []byte) (int, error) {
 	header := s.held
 	s.held = nil
 	defer s.sendAfter()
-	if header[4] == fxpData {
+	if len(header) > 4 && header[4] == fxpData {
 		return s.writeData(header, p, p)
 	}
 	return s.write(header, p)

@@ -296,6 +296,12 @@ func TestSFTPStreamRefusesDataItDidNotRead(t *testing.T) {
 	if _, err := s.Write(whole); !errors.Is(err, errUnnotedData) {
 		t.Fatalf("unnoted whole reply: %v", err)
 	}
+	// A data header announcing 5 bytes, then an empty payload: nothing was
+	// noted for it.
+	s.Write(dataHeader(4, 5))
+	if _, err := s.Write(nil); !errors.Is(err, errUnnotedData) {
+		t.Fatalf("empty payload: %v", err)
+	}
 	f := fileWith(t, bytes.Repeat([]byte("y"), 1000))
 	buf := make([]byte, 1000)
 	if n, _ := s.reads.note(f, buf, 0); n != 1000 {
@@ -309,6 +315,24 @@ func TestSFTPStreamRefusesDataItDidNotRead(t *testing.T) {
 	rest, _ := io.ReadAll(daemon)
 	if bytes.ContainsAny(rest, "xy") {
 		t.Fatal("a refused payload's bytes went out")
+	}
+}
+
+// TestSFTPStreamPassesABareLengthHeader: a held header too short to name
+// a packet type is passed on with its payload, not taken for a data reply.
+func TestSFTPStreamPassesABareLengthHeader(t *testing.T) {
+	s, daemon := streamPair(t)
+	s.Write(packet(fxpVersion, u32(3))) // the VERSION reply goes first
+	if _, err := s.Write(u32(3)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Write([]byte("abc")); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	rest, _ := io.ReadAll(daemon)
+	if !bytes.HasSuffix(rest, append(u32(3), "abc"...)) {
+		t.Fatalf("sent %q", rest)
 	}
 }
 
