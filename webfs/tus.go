@@ -28,9 +28,10 @@ func escapePath(p string) string {
 
 // tusPost starts an upload: Upload-Length >= 0; 409 if the file exists
 // and override is not true; 201 with the upload's Location. Our UI may
-// ask for a striped upload (Upload-Stripes: N, at most webproto.MaxStripes): N parts of
-// the file sent side by side, each from its start, with Upload-Offset
-// saying where a PATCH's bytes go (see isolation/serve/web/tusstripes.go).
+// ask for a striped upload (Upload-Stripes: N, at most
+// webproto.MaxStripes): N parts of the file sent side by side, each from
+// its start, with Upload-Offset saying where a PATCH's bytes go (see
+// isolation/serve/web/tusstripes.go).
 func (s *Server) tusPost(c *gin.Context) {
 	tusHeaders(c)
 	p, ok := userPath(c)

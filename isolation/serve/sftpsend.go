@@ -23,7 +23,7 @@ import (
 // and returns its length, and when the stream is handed that buffer as a
 // reply it sends the header and then the range with sendfile(2), so the file's cached pages go to the
 // daemon's socket without being copied into the worker and out again
-// (isolation/serve/sendfile_test.go measures both ways). The stream
+// (stream_test.go and worker_test.go check the bytes sent). The stream
 // refuses a data reply it holds no range for, so a pkg/sftp that copied the
 // buffer would break downloads loudly, never send a buffer's stale bytes.
 
