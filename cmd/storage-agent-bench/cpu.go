@@ -54,25 +54,28 @@ func (m *cpuMeter) adopt(side string, pid int) {
 	}
 }
 
-// usage returns the CPU time side's servers have used so far.
-func (m *cpuMeter) usage(side string) time.Duration {
+// usage returns the CPU time side's servers have used so far, and of it
+// the part storage-agent's workers used (0 for the reference).
+func (m *cpuMeter) usage(side string) (total, workers time.Duration) {
 	if m.dir == "" {
+		return 0, 0
+	}
+	total = cgroupUsage(filepath.Join(m.dir, side))
+	if side == sideOurs {
+		workers = cgroupUsage(filepath.Join(cpuacctRoot, "storage-agent"))
+	}
+	return total + workers, workers
+}
+
+// cgroupUsage reads a cpuacct cgroup's CPU time; 0 if it does not exist
+// (yet: the workers' cgroup appears with the first session).
+func cgroupUsage(dir string) time.Duration {
+	b, err := os.ReadFile(filepath.Join(dir, "cpuacct.usage"))
+	if err != nil {
 		return 0
 	}
-	files := []string{filepath.Join(m.dir, side, "cpuacct.usage")}
-	if side == sideOurs {
-		files = append(files, filepath.Join(cpuacctRoot, "storage-agent", "cpuacct.usage"))
-	}
-	var total time.Duration
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			continue // no worker cgroup yet
-		}
-		ns, _ := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
-		total += time.Duration(ns)
-	}
-	return total
+	ns, _ := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+	return time.Duration(ns)
 }
 
 // close moves what is left of the run's processes back to the root cgroup
@@ -93,17 +96,20 @@ func (m *cpuMeter) close() {
 }
 
 // sample is one measured transfer: its wall-clock time, the CPU time the
-// server spent on it, and the CPU time its clients spent.
-type sample struct{ wall, cpu, client time.Duration }
+// server spent on it (and of that, storage-agent's workers), and the CPU
+// time its clients spent.
+type sample struct{ wall, cpu, workers, client time.Duration }
 
 // measure runs one transfer against side and samples it. The clients' CPU
 // is what the bench's children that ended during the transfer used (sftp
 // and scp wait for their ssh, rsync for its ssh, so each counts whole);
 // it shows when the client, not the server, bounds a transfer.
 func (m *cpuMeter) measure(side string, transfer func() (time.Duration, error)) (sample, error) {
-	before, cBefore := m.usage(side), childrenCPU()
+	before, wBefore := m.usage(side)
+	cBefore := childrenCPU()
 	d, err := transfer()
-	return sample{wall: d, cpu: m.usage(side) - before, client: childrenCPU() - cBefore}, err
+	after, wAfter := m.usage(side)
+	return sample{wall: d, cpu: after - before, workers: wAfter - wBefore, client: childrenCPU() - cBefore}, err
 }
 
 // childrenCPU is the user+system time of the bench's waited-for children.
@@ -121,6 +127,9 @@ func walls(s []sample) []time.Duration {
 }
 func cpus(s []sample) []time.Duration {
 	return series(s, func(x sample) time.Duration { return x.cpu })
+}
+func workerCPUs(s []sample) []time.Duration {
+	return series(s, func(x sample) time.Duration { return x.workers })
 }
 func clientCPUs(s []sample) []time.Duration {
 	return series(s, func(x sample) time.Duration { return x.client })

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -38,9 +39,24 @@ func (r *report) throughput(name string, size int64, ours, ref []sample, target 
 }
 
 // download is throughput for the downloads of issue 12, whose target also
-// holds the server's median CPU per GiB to at most the reference's.
-func (r *report) download(name string, size int64, ours, ref []sample, target float64) {
+// holds the server's median CPU per GiB to at most the reference's. It
+// adds the ratio's ceiling: what it would be if the daemon itself took no
+// CPU. The clients and the workers (which read the files, and run rsync)
+// still need theirs, on the machine's cores, and a client that is one
+// thread (oneThread: curl) needs its CPU time in wall time.
+func (r *report) download(name string, size int64, ours, ref []sample, target float64, oneThread bool) {
 	r.compare(name, "storage-agent", "reference", size, ours, ref, target, true)
+	cli, wk := median(clientCPUs(ours)), median(workerCPUs(ours))
+	if cli == 0 {
+		return
+	}
+	floor := (cli + wk) / time.Duration(runtime.NumCPU())
+	why := fmt.Sprintf("clients' + workers' CPU over %d cores", runtime.NumCPU())
+	if oneThread && cli > floor {
+		floor, why = cli, "the client's CPU, one thread"
+	}
+	r.lines[len(r.lines)-1] += fmt.Sprintf("\n%-34s   ceiling if the daemon took no CPU: %.2fx (%s; workers %.2f s/GiB)",
+		"", median(walls(ref)).Seconds()/floor.Seconds(), why, wk.Seconds()/(float64(size)/(1<<30)))
 }
 
 // compare is throughput with its own names for the two sides, for

@@ -84,7 +84,7 @@ func benchSCPRsync(ctx context.Context, e *env, r *report) error {
 			return fmt.Errorf("%s: %w", s.name, err)
 		}
 		if s.cpuCap {
-			r.download(s.name, s.size, ours, ref, s.target)
+			r.download(s.name, s.size, ours, ref, s.target, false)
 		} else {
 			r.throughput(s.name, s.size, ours, ref, s.target)
 		}

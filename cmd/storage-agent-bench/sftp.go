@@ -193,7 +193,7 @@ func benchSFTPGet(ctx context.Context, e *env, r *report) error {
 	if err != nil {
 		return err
 	}
-	r.download("sftp get 1 GiB", e.o.bigSize, ours, ref, 1.2)
+	r.download("sftp get 1 GiB", e.o.bigSize, ours, ref, 1.2, false)
 	return nil
 }
 

@@ -131,7 +131,7 @@ func benchWebDownload(ctx context.Context, e *env, w *webBench, r *report) error
 	if err != nil {
 		return err
 	}
-	r.download("webfs download 1 GiB vs nginx", e.o.bigSize, ours, ref, 1.1)
+	r.download("webfs download 1 GiB vs nginx", e.o.bigSize, ours, ref, 1.1, true)
 	return nil
 }
 
