@@ -55,8 +55,8 @@ func (r *report) download(name string, size int64, ours, ref []sample, target fl
 	if oneThread && cli > floor {
 		floor, why = cli, "the client's CPU, one thread"
 	}
-	r.lines[len(r.lines)-1] += fmt.Sprintf("\n%-34s   ceiling if the daemon took no CPU: %.2fx (%s; workers %.2f s/GiB)",
-		"", median(walls(ref)).Seconds()/floor.Seconds(), why, wk.Seconds()/(float64(size)/(1<<30)))
+	r.lines[len(r.lines)-1] += fmt.Sprintf("\n%-34s   ceiling if the daemon took no CPU: %.2fx (%s)",
+		"", median(walls(ref)).Seconds()/floor.Seconds(), why)
 }
 
 // compare is throughput with its own names for the two sides, for
@@ -74,9 +74,13 @@ func (r *report) compare(name, nameA, nameB string, size int64, a, b []sample, t
 		ok, cpuTarget = ok && cpuA <= cpuB, fmt.Sprintf(" (target: %s's at most %s's)", nameA, nameB)
 	}
 	lo, hi := roundRatios(a, b)
+	workers := ""
+	if wk := median(workerCPUs(a)).Seconds() / gib; wk > 0 && nameA == "storage-agent" {
+		workers = fmt.Sprintf(" (workers %.2f)", wk)
+	}
 	line := fmt.Sprintf("%-34s %s %7.1f MB/s   %s %7.1f MB/s   ratio %.2fx (target >= %.2fx, %d rounds, %.2f-%.2fx each) %s\n"+
-		"%-34s   server CPU s/GiB: %s %.2f, %s %.2f%s",
-		name, nameA, rateA, nameB, rateB, ratio, target, len(a), lo, hi, verdict(ok), "", nameA, cpuA, nameB, cpuB, cpuTarget)
+		"%-34s   server CPU s/GiB: %s %.2f%s, %s %.2f%s",
+		name, nameA, rateA, nameB, rateB, ratio, target, len(a), lo, hi, verdict(ok), "", nameA, cpuA, workers, nameB, cpuB, cpuTarget)
 	// The client's CPU per GiB next to the wall time per GiB: a client
 	// busy for most of the transfer is what bounds it, whichever server.
 	if cliA, cliB := median(clientCPUs(a)), median(clientCPUs(b)); cliA > 0 && cliB > 0 {
