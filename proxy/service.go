@@ -15,6 +15,7 @@ import (
 
 	"github.com/storage-agent/storage-agent/config"
 	"github.com/storage-agent/storage-agent/isolation"
+	"github.com/storage-agent/storage-agent/proxy/storage"
 )
 
 // Sandbox starts session workers; *isolation.Manager is one.
@@ -193,15 +194,15 @@ func (s *Service) get(id string) (*Session, error) {
 // volume and returns how many it closed; it returns once they are closed.
 // Deleting a vfolder calls it first, so no session keeps writing into a
 // folder that is gone.
-func (s *Service) CloseSessionsMounting(volume, vfid string) int {
-	want, err := parseMountVFID(vfid)
-	if err != nil {
-		return 0 // no session mounts what a session could not name
+func (s *Service) CloseSessionsMounting(volume string, vfid storage.VFID) int {
+	if !vfid.HasScope() {
+		return 0 // sessions mount only vfids with a quota scope
 	}
+	want := mountVFID(vfid)
 	n := 0
 	for _, sess := range s.list() {
 		if slices.ContainsFunc(sess.mounts, func(m MountInfo) bool {
-			return m.Volume == volume && m.VFID == mountVFID(want)
+			return m.Volume == volume && m.VFID == want
 		}) {
 			sess.close("vfolder deleted")
 			n++

@@ -18,6 +18,7 @@ import (
 	"github.com/storage-agent/storage-agent/config"
 	"github.com/storage-agent/storage-agent/isolation"
 	"github.com/storage-agent/storage-agent/proxy"
+	"github.com/storage-agent/storage-agent/proxy/storage"
 	"github.com/storage-agent/storage-agent/sftpd"
 )
 
@@ -105,7 +106,7 @@ func serve(ctx context.Context, cfg *config.Config, inv invocation, stdout, stde
 
 	// Deleting a vfolder closes the sessions that mount it (README).
 	var svc *proxy.Service
-	sp, err := newStorageProxy(ctx, &eff, version, log, func(volume, vfid string) int { return svc.CloseSessionsMounting(volume, vfid) })
+	sp, err := newStorageProxy(ctx, &eff, version, log, func(volume string, vfid storage.VFID) int { return svc.CloseSessionsMounting(volume, vfid) })
 	if err != nil {
 		return err
 	}

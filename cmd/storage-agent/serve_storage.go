@@ -37,7 +37,7 @@ func storageSecretFile(varBase string) string { return filepath.Join(varBase, "s
 // newStorageProxy builds the storage proxy. closeMounting closes the
 // sessions that mount a vfolder about to be deleted.
 func newStorageProxy(ctx context.Context, cfg *config.Config, version string, log *slog.Logger,
-	closeMounting func(volume, vfid string) int) (*storageProxy, error) {
+	closeMounting func(volume string, vfid storage.VFID) int) (*storageProxy, error) {
 	sp := cfg.StorageProxy
 	secret := sp.Secret
 	if secret == "" {
@@ -74,7 +74,7 @@ func newStorageProxy(ctx context.Context, cfg *config.Config, version string, lo
 			UID: cfg.Session.UID, GID: cfg.Session.GID, ScandirLimit: sp.ScandirLimit,
 			AutoScope: sp.AllowAutoQuotaScopeCreation, MaxUploadSize: int64(sp.MaxUploadSize),
 			BeforeDelete: func(_ context.Context, volume string, vfid storage.VFID) {
-				if n := closeMounting(volume, vfid.String()); n > 0 {
+				if n := closeMounting(volume, vfid); n > 0 {
 					log.Info("closed the sessions mounting a deleted vfolder", "vfid", vfid.String(), "sessions", n)
 				}
 			},
