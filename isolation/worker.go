@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/opencontainers/runc/libcontainer"
+	"github.com/storage-agent/storage-agent/isolation/batchio"
 	"github.com/storage-agent/storage-agent/isolation/serve"
 	"github.com/storage-agent/storage-agent/isolation/unixsock"
 	"golang.org/x/sys/unix"
@@ -233,7 +234,7 @@ func (w *Worker) send(req request, files ...*os.File) error {
 }
 
 // OpenSFTP opens a new stream served by an SFTP server inside the worker.
-// The returned conn is a *net.UnixConn: CloseWrite passes EOF.
+// The returned conn has CloseWrite, which passes EOF.
 func (w *Worker) OpenSFTP(ctx context.Context) (io.ReadWriteCloser, error) {
 	local, remote, err := unixsock.Pair(unix.SOCK_STREAM)
 	if err != nil {
@@ -245,7 +246,11 @@ func (w *Worker) OpenSFTP(ctx context.Context) (io.ReadWriteCloser, error) {
 		local.Close()
 		return nil, err
 	}
-	return unixsock.Conn(local)
+	c, err := unixsock.Conn(local)
+	if err != nil {
+		return nil, err
+	}
+	return batchio.NewSysConn(c), nil
 }
 
 // Exec runs an SSH exec request's command line inside the worker and returns
@@ -276,6 +281,7 @@ func (w *Worker) Exec(ctx context.Context, command string, stdio Stdio) (int, er
 		return -1, err
 	}
 	defer data.Close()
+	stream := batchio.NewSysConn(data) // the bulk reads and writes
 	errConn, err := unixsock.Conn(errL)
 	if err != nil {
 		return -1, err
@@ -287,7 +293,7 @@ func (w *Worker) Exec(ctx context.Context, command string, stdio Stdio) (int, er
 	if stdio.Stdin != nil {
 		go func() {
 			buf := make([]byte, 256<<10)
-			_, _ = io.CopyBuffer(data, stdio.Stdin, buf)
+			_, _ = io.CopyBuffer(stream, stdio.Stdin, buf)
 			_ = data.CloseWrite()
 		}()
 	} else {
@@ -306,7 +312,7 @@ func (w *Worker) Exec(ctx context.Context, command string, stdio Stdio) (int, er
 		out = io.Discard
 	}
 	buf := make([]byte, 256<<10)
-	_, _ = io.CopyBuffer(out, data, buf)
+	_, _ = io.CopyBuffer(out, stream, buf)
 	<-stderrDone
 	if status < 0 {
 		if ctx.Err() != nil {

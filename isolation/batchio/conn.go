@@ -27,6 +27,7 @@ type Conn struct {
 
 // NewConn wraps c.
 func NewConn(c net.Conn) *Conn {
+	c = NewSysConn(c)
 	return &Conn{Conn: c, r: bufio.NewReaderSize(c, connReadBuffer), w: NewWriter(c, connWriteBuffer)}
 }
 

@@ -1,0 +1,111 @@
+package batchio
+
+import (
+	"io"
+	"net"
+	"os"
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// SysConn reads and writes a non-blocking socket with raw system calls,
+// which the Go runtime does not treat as system calls a goroutine may
+// block in. The socket never blocks (the netpoller waits for it instead),
+// but a 32–256 KiB read or write still takes 20–40 µs, longer than one
+// tick of the runtime's sysmon thread: through net.Conn, sysmon then
+// takes the P away from the goroutine in the call and wakes another
+// thread for it, and keeps polling every 20 µs instead of backing off.
+// BENCH.md ("The Go runtime's share") has the measurements.
+type SysConn struct {
+	net.Conn
+	rc syscall.RawConn
+}
+
+// NewSysConn wraps c when it is a socket the runtime polls, or returns c.
+func NewSysConn(c net.Conn) net.Conn {
+	sc, ok := c.(syscall.Conn)
+	if !ok {
+		return c
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return c
+	}
+	return &SysConn{Conn: c, rc: rc}
+}
+
+// Read reads into p; io.EOF once the peer has closed its side.
+func (c *SysConn) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
+	var n int
+	var errno syscall.Errno
+	err := c.rc.Read(func(fd uintptr) bool {
+		for {
+			r, _, e := unix.RawSyscall(unix.SYS_READ, fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+			if e == unix.EINTR {
+				continue
+			}
+			n, errno = int(r), e
+			return e != unix.EAGAIN
+		}
+	})
+	switch {
+	case err != nil: // closed, or past a deadline
+		return 0, c.opError("read", err)
+	case errno != 0:
+		return 0, c.opError("read", os.NewSyscallError("read", errno))
+	case n == 0:
+		return 0, io.EOF
+	}
+	return n, nil
+}
+
+// Write writes all of p, or fails.
+func (c *SysConn) Write(p []byte) (int, error) {
+	done := 0
+	for done < len(p) {
+		var n int
+		var errno syscall.Errno
+		rest := p[done:]
+		err := c.rc.Write(func(fd uintptr) bool {
+			for {
+				r, _, e := unix.RawSyscall(unix.SYS_WRITE, fd, uintptr(unsafe.Pointer(&rest[0])), uintptr(len(rest)))
+				if e == unix.EINTR {
+					continue
+				}
+				n, errno = int(r), e
+				return e != unix.EAGAIN
+			}
+		})
+		switch {
+		case err != nil:
+			return done, c.opError("write", err)
+		case errno != 0:
+			return done, c.opError("write", os.NewSyscallError("write", errno))
+		}
+		done += n
+	}
+	return done, nil
+}
+
+// opError wraps err as net.Conn's methods do, so errors.Is(err,
+// net.ErrClosed) and os.ErrDeadlineExceeded keep working.
+func (c *SysConn) opError(op string, err error) error {
+	if _, ok := err.(*net.OpError); ok {
+		return err
+	}
+	return &net.OpError{Op: op, Net: c.LocalAddr().Network(), Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: err}
+}
+
+// CloseWrite shuts down the writing side, when the socket has one to
+// shut (TCP and Unix stream sockets do).
+func (c *SysConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return c.opError("close-write", syscall.ENOTSUP)
+}
