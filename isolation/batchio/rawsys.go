@@ -64,30 +64,33 @@ func (c *SysConn) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// Write writes all of p, or fails.
+// Write writes all of p, or fails. It holds the socket's write lock
+// throughout, as net.Conn's Write does, so concurrent Writes never
+// interleave.
 func (c *SysConn) Write(p []byte) (int, error) {
 	done := 0
-	for done < len(p) {
-		var n int
-		var errno syscall.Errno
-		rest := p[done:]
-		err := c.rc.Write(func(fd uintptr) bool {
-			for {
-				r, _, e := unix.RawSyscall(unix.SYS_WRITE, fd, uintptr(unsafe.Pointer(&rest[0])), uintptr(len(rest)))
-				if e == unix.EINTR {
-					continue
-				}
-				n, errno = int(r), e
-				return e != unix.EAGAIN
+	var errno syscall.Errno
+	err := c.rc.Write(func(fd uintptr) bool {
+		for done < len(p) {
+			r, _, e := unix.RawSyscall(unix.SYS_WRITE, fd, uintptr(unsafe.Pointer(&p[done])), uintptr(len(p)-done))
+			switch e {
+			case 0:
+				done += int(r)
+			case unix.EINTR:
+			case unix.EAGAIN:
+				return false // the netpoller waits until the socket has room
+			default:
+				errno = e
+				return true
 			}
-		})
-		switch {
-		case err != nil:
-			return done, c.opError("write", err)
-		case errno != 0:
-			return done, c.opError("write", os.NewSyscallError("write", errno))
 		}
-		done += n
+		return true
+	})
+	switch {
+	case err != nil: // closed, or past a deadline
+		return done, c.opError("write", err)
+	case errno != 0:
+		return done, c.opError("write", os.NewSyscallError("write", errno))
 	}
 	return done, nil
 }
