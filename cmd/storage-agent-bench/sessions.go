@@ -89,13 +89,15 @@ func benchManySessions(ctx context.Context, e *env, r *report) error {
 			pssTotal += pssKiB(pid) * 1024
 		}
 	}
-	daemonAfter := rssKiB(e.agent.Process.Pid)
-	perSession := float64(cgroupTotal+(daemonAfter-daemonBefore)*1024) / float64(max(counted, 1))
+	// The daemon's RSS may shrink meanwhile (the GC returns memory): its
+	// share is then counted as none, not as a negative.
+	daemonGrowth := max(rssKiB(e.agent.Process.Pid)-daemonBefore, 0) * 1024
+	perSession := float64(cgroupTotal+daemonGrowth) / float64(max(counted, 1))
 	r.line(fmt.Sprintf("sessions open at once: %d opened in %s, status reports %d used (target: %d)",
 		opened, took.Round(time.Millisecond), status.Sessions.Used, n), opened == n && status.Sessions.Used >= n)
 	r.line(fmt.Sprintf("idle session memory: %.1f MiB (worker cgroup %.1f MiB + daemon share %.1f MiB; worker PSS %.1f MiB) (target <= 10 MiB)",
 		perSession/(1<<20), float64(cgroupTotal)/float64(max(counted, 1))/(1<<20),
-		float64((daemonAfter-daemonBefore)*1024)/float64(max(counted, 1))/(1<<20),
+		float64(daemonGrowth)/float64(max(counted, 1))/(1<<20),
 		float64(pssTotal)/float64(max(counted, 1))/(1<<20)), perSession <= 10<<20)
 	return nil
 }
