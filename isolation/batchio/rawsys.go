@@ -44,21 +44,13 @@ func (c *SysConn) Read(p []byte) (int, error) {
 	var n int
 	var errno syscall.Errno
 	err := c.rc.Read(func(fd uintptr) bool {
-		for {
-			r, _, e := unix.RawSyscall(unix.SYS_READ, fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
-			if e == unix.EINTR {
-				continue
-			}
-			n, errno = int(r), e
-			return e != unix.EAGAIN
-		}
+		n, errno = rawIO(unix.SYS_READ, fd, p)
+		return errno != unix.EAGAIN // on EAGAIN the netpoller waits for data
 	})
-	switch {
-	case err != nil: // closed, or past a deadline
-		return 0, c.opError("read", err)
-	case errno != 0:
-		return 0, c.opError("read", os.NewSyscallError("read", errno))
-	case n == 0:
+	if err := c.ioError("read", err, errno); err != nil {
+		return 0, err
+	}
+	if n == 0 {
 		return 0, io.EOF
 	}
 	return n, nil
@@ -72,11 +64,10 @@ func (c *SysConn) Write(p []byte) (int, error) {
 	var errno syscall.Errno
 	err := c.rc.Write(func(fd uintptr) bool {
 		for done < len(p) {
-			r, _, e := unix.RawSyscall(unix.SYS_WRITE, fd, uintptr(unsafe.Pointer(&p[done])), uintptr(len(p)-done))
+			n, e := rawIO(unix.SYS_WRITE, fd, p[done:])
 			switch e {
 			case 0:
-				done += int(r)
-			case unix.EINTR:
+				done += n
 			case unix.EAGAIN:
 				return false // the netpoller waits until the socket has room
 			default:
@@ -86,13 +77,31 @@ func (c *SysConn) Write(p []byte) (int, error) {
 		}
 		return true
 	})
-	switch {
-	case err != nil: // closed, or past a deadline
-		return done, c.opError("write", err)
-	case errno != 0:
-		return done, c.opError("write", os.NewSyscallError("write", errno))
+	return done, c.ioError("write", err, errno)
+}
+
+// rawIO makes one read or write system call (trap) on p, again after
+// EINTR; p is not empty.
+func rawIO(trap, fd uintptr, p []byte) (int, syscall.Errno) {
+	for {
+		r, _, e := unix.RawSyscall(trap, fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+		if e != unix.EINTR {
+			return int(r), e
+		}
 	}
-	return done, nil
+}
+
+// ioError is the error of a Read or Write whose wait for the socket
+// ended with err (closed, or past a deadline) or whose last system call
+// failed with errno; nil for neither.
+func (c *SysConn) ioError(op string, err error, errno syscall.Errno) error {
+	switch {
+	case err != nil:
+		return c.opError(op, err)
+	case errno != 0:
+		return c.opError(op, os.NewSyscallError(op, errno))
+	}
+	return nil
 }
 
 // opError wraps err as net.Conn's methods do, so errors.Is(err,
