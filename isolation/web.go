@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 
+	"github.com/storage-agent/storage-agent/isolation/batchio"
 	"github.com/storage-agent/storage-agent/isolation/unixsock"
 	"github.com/storage-agent/storage-agent/isolation/webproto"
 	"golang.org/x/sys/unix"
@@ -90,7 +91,7 @@ func (w *Worker) Web(ctx context.Context, req webproto.WebRequest, body io.Reade
 		return webproto.WebReply{}, nil, fmt.Errorf("isolation: decode web reply: %w", err)
 	}
 	if pipeR != nil {
-		return rep, &webPayload{Reader: pipeR, conn: conn, pipe: pipeR, stop: stop}, nil
+		return rep, &webPayload{Reader: batchio.NewSysReader(pipeR), conn: conn, pipe: pipeR, stop: stop}, nil
 	}
 	return rep, &webPayload{Reader: br, conn: conn, stop: stop}, nil
 }

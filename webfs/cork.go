@@ -40,12 +40,7 @@ func cork(ctx context.Context) (uncork func()) {
 
 // tcpOf returns the TCP connection under a request's TLS, or nil.
 func tcpOf(ctx context.Context) *net.TCPConn {
-	b := batchio.RecordConnOf(ctx)
-	if b == nil {
-		return nil
-	}
-	tcp, _ := b.Conn.(*net.TCPConn)
-	return tcp
+	return batchio.TCPOf(batchio.ConnOf(ctx))
 }
 
 // Kernel send queues of a session's requests: the first few autotune (up

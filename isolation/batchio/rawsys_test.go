@@ -3,6 +3,7 @@ package batchio
 import (
 	"bytes"
 	"crypto/rand"
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -187,5 +188,89 @@ func TestNewSysConnLeavesOthers(t *testing.T) {
 	defer b.Close()
 	if c := NewSysConn(a); c != a {
 		t.Fatalf("NewSysConn(net.Pipe) = %T", c)
+	}
+}
+
+// TestSysReaderReadsAPipe reads more than the pipe holds, so reads wait
+// on the netpoller; then EOF once the writer closes, and an error (not a
+// hang) when the pipe is closed under a waiting read.
+func TestSysReaderReadsAPipe(t *testing.T) {
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pr.Close()
+	r := NewSysReader(pr)
+	if _, ok := r.(*SysReader); !ok {
+		t.Fatalf("NewSysReader(pipe) did not wrap it: %T", r)
+	}
+	blocking, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer blocking.Close()
+	if r := NewSysReader(blocking); r != io.Reader(blocking) {
+		t.Fatalf("NewSysReader wrapped a blocking file: %T", r)
+	}
+	want := make([]byte, 8<<20+777)
+	rand.Read(want)
+	go func() {
+		_, _ = pw.Write(want)
+		pw.Close()
+	}()
+	got, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatalf("ReadAll: %v", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("read %d bytes, not the %d written", len(got), len(want))
+	}
+
+	pr2, pw2, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pw2.Close()
+	errc := make(chan error, 1)
+	go func() {
+		_, err := NewSysReader(pr2).Read(make([]byte, 16))
+		errc <- err
+	}()
+	time.Sleep(50 * time.Millisecond)
+	pr2.Close()
+	select {
+	case err := <-errc:
+		if !errors.Is(err, os.ErrClosed) {
+			t.Fatalf("read of a closed pipe: %v, want os.ErrClosed", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("read of a closed pipe did not return")
+	}
+}
+
+// TestTCPOfSeesThroughWrappers finds the TCP socket under every layer the
+// web servers put on it, for TCP_CORK and the send-buffer bound.
+func TestTCPOfSeesThroughWrappers(t *testing.T) {
+	a, b := socketPairs[0].pair(t)
+	defer a.Close()
+	defer b.Close()
+	tcp := b.(*net.TCPConn)
+	record := &RecordConn{Conn: NewSysConn(b), bufs: newRecordBuffers()}
+	tests := []struct {
+		name string
+		c    net.Conn
+		want *net.TCPConn
+	}{
+		{"tcp", b, tcp},
+		{"sysconn", NewSysConn(b), tcp},
+		{"record over sysconn", record, tcp},
+		{"tls over record", tls.Server(record, &tls.Config{}), tcp},
+		{"not a socket", func() net.Conn { p, _ := net.Pipe(); return p }(), nil},
+		{"nil", nil, nil},
+	}
+	for _, tt := range tests {
+		if got := TCPOf(tt.c); got != tt.want {
+			t.Errorf("%s: TCPOf = %v, want %v", tt.name, got, tt.want)
+		}
 	}
 }

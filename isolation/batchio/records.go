@@ -86,7 +86,7 @@ func (l recordListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &RecordConn{Conn: c, bufs: l.bufs}, nil
+	return &RecordConn{Conn: NewSysConn(c), bufs: l.bufs}, nil
 }
 
 // connKey holds a request's connection in its context.
@@ -102,6 +102,25 @@ func WithConn(ctx context.Context, c net.Conn) context.Context {
 func ConnOf(ctx context.Context) net.Conn {
 	c, _ := ctx.Value(connKey{}).(net.Conn)
 	return c
+}
+
+// TCPOf returns the TCP connection under c (a RecordConn, a SysConn, a
+// TLS connection over them), or nil: for socket options.
+func TCPOf(c net.Conn) *net.TCPConn {
+	for {
+		switch u := c.(type) {
+		case *net.TCPConn:
+			return u
+		case *tls.Conn:
+			c = u.NetConn()
+		case *RecordConn:
+			c = u.Conn
+		case *SysConn:
+			c = u.Conn
+		default:
+			return nil
+		}
+	}
 }
 
 // RecordConnOf returns the RecordConn under the request connection kept in
