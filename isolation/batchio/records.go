@@ -6,6 +6,8 @@ import (
 	"io"
 	"net"
 	"sync"
+
+	"golang.org/x/sys/unix"
 )
 
 // RecordChunk is how much of a body a server hands crypto/tls per Hold:
@@ -134,6 +136,40 @@ func RecordConnOf(ctx context.Context) *RecordConn {
 	return b
 }
 
+// notSentLowWater is how much of a relayed body may wait in the kernel's
+// send queue unsent. Left unbounded, a download faster than its client
+// fills the whole send buffer, and that data then leaves on the client's
+// ACKs, sent (and, over loopback, received) by the kernel in the client's
+// time: curl spent a fifth more CPU per GiB against us than against
+// nginx, 8% of it sending our bytes, and copied colder data. Bounded, our
+// writes send the bytes themselves (BENCH.md, "Who sends the bytes").
+const notSentLowWater = 128 << 10
+
+// limitNotSent sets c's TCP_NOTSENT_LOWAT to n, when c is over TCP, and
+// returns the func that puts the previous value back.
+func limitNotSent(c net.Conn, n int) (restore func()) {
+	tcp := TCPOf(c)
+	if tcp == nil {
+		return func() {}
+	}
+	rc, err := tcp.SyscallConn()
+	if err != nil {
+		return func() {}
+	}
+	prev, perr := 0, error(nil)
+	_ = rc.Control(func(fd uintptr) {
+		if prev, perr = unix.GetsockoptInt(int(fd), unix.IPPROTO_TCP, unix.TCP_NOTSENT_LOWAT); perr == nil {
+			_ = unix.SetsockoptInt(int(fd), unix.IPPROTO_TCP, unix.TCP_NOTSENT_LOWAT, n)
+		}
+	})
+	if perr != nil {
+		return func() {}
+	}
+	return func() {
+		_ = rc.Control(func(fd uintptr) { _ = unix.SetsockoptInt(int(fd), unix.IPPROTO_TCP, unix.TCP_NOTSENT_LOWAT, prev) })
+	}
+}
+
 // FlushWriter is an HTTP response body: Flush pushes what the HTTP layer
 // buffered into the connection (http.Flusher's Flush).
 type FlushWriter interface {
@@ -146,6 +182,7 @@ type FlushWriter interface {
 // leave in one write. It returns the bytes written and the first error;
 // io.EOF from r ends it without error.
 func (b *RecordConn) Relay(w FlushWriter, r io.Reader, readSize int) (int64, error) {
+	defer limitNotSent(b.Conn, notSentLowWater)()
 	buf := make([]byte, max(readSize, RecordChunk))
 	var total int64
 	for {
