@@ -176,7 +176,34 @@ LogLevel ERROR
 		return err
 	}
 	e.cpu.adopt(sideRef, e.sshd.Process.Pid)
-	return waitPort("127.0.0.1:" + e.sshdPort)
+	return waitSSH("127.0.0.1:" + e.sshdPort)
+}
+
+// waitSSH waits until an SSH server answers on addr with its banner. It
+// sends an identification of its own before hanging up: a bare connect
+// and close made sshd log kex_exchange_identification at ERROR, a stray
+// line in every bench's output.
+func waitSSH(addr string) error {
+	var c net.Conn
+	var err error
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if c, err = net.Dial("tcp", addr); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s did not open", addr)
+		}
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := c.Write([]byte("SSH-2.0-storage-agent-bench\r\n")); err != nil {
+		return err
+	}
+	banner, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil || !strings.HasPrefix(banner, "SSH-2.0-") {
+		return fmt.Errorf("%s: no SSH banner (%q): %v", addr, banner, err)
+	}
+	return nil
 }
 
 func waitPort(addr string) error {
