@@ -59,6 +59,7 @@ func (s *Service) open(ctx context.Context, p *openParams) (*opened, error) {
 		w:        w,
 		keys:     p.keys,
 		signer:   s.signer,
+		procs:    s.procs,
 		idle:     time.Duration(s.cfg.Session.IdleTimeout),
 		log:      s.log,
 		onClosed: func(sess *Session) { s.unregister(sess); release() },

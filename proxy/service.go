@@ -15,6 +15,7 @@ import (
 
 	"github.com/storage-agent/storage-agent/config"
 	"github.com/storage-agent/storage-agent/isolation"
+	"github.com/storage-agent/storage-agent/proxy/procs"
 	"github.com/storage-agent/storage-agent/proxy/storage"
 )
 
@@ -38,6 +39,9 @@ type Options struct {
 	// Storage adds the storage-proxy routes behind the manager secret;
 	// nil serves sessions only.
 	Storage StorageRoutes
+	// Procs counts each session's channels and web requests as transfers
+	// in flight; nil counts nothing (tests: GOMAXPROCS is the process's).
+	Procs *procs.Scaler
 }
 
 // StorageRoutes registers routes; *storageapi.API is one.
@@ -61,6 +65,7 @@ type Service struct {
 	volumes   map[string]volume
 	storage   StorageRoutes
 	handler   http.Handler
+	procs     *procs.Scaler
 
 	slots    *admission
 	redeemed redeemedSet
@@ -104,6 +109,7 @@ func New(ctx context.Context, opts Options) (*Service, error) {
 		secretSum: sha256.Sum256([]byte(cfg.API.Manager.Secret)),
 		volumes:   make(map[string]volume, len(cfg.Volume)),
 		storage:   opts.Storage,
+		procs:     opts.Procs,
 		slots:     newAdmission(cfg.Session.MaxSessions),
 		sessions:  make(map[string]*Session),
 	}

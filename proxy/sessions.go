@@ -13,6 +13,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/storage-agent/storage-agent/isolation"
+	"github.com/storage-agent/storage-agent/proxy/procs"
 )
 
 // worker is what a Session uses of its *isolation.Worker; an interface so
@@ -38,6 +39,7 @@ type Session struct {
 	keys     [][]byte // ssh.PublicKey.Marshal() of each authorized key
 	w        worker
 	signer   tokenSigner
+	procs    *procs.Scaler // each hold is a transfer in flight; nil: none counted
 	idle     time.Duration // 0: no idle timeout
 	log      *slog.Logger
 	onClosed func(*Session) // unregister and free the slot; called once
@@ -132,6 +134,8 @@ func (s *Session) Exec(ctx context.Context, command string, stdin io.Reader, std
 
 // Hold marks the session active until release is called: the idle timer
 // only runs while nothing is held. Release may be called more than once.
+// Every SSH channel and web request holds its session, so a hold is also
+// one transfer in flight for the daemon's scheduler (proxy/procs).
 func (s *Session) Hold() (release func()) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -143,8 +147,9 @@ func (s *Session) Hold() (release func()) {
 	if s.idleTimer != nil {
 		s.idleTimer.Stop()
 	}
+	end := s.procs.Begin()
 	var once sync.Once
-	return func() { once.Do(s.unhold) }
+	return func() { once.Do(func() { end(); s.unhold() }) }
 }
 
 func (s *Session) unhold() {

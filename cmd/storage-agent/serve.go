@@ -18,6 +18,7 @@ import (
 	"github.com/storage-agent/storage-agent/config"
 	"github.com/storage-agent/storage-agent/isolation"
 	"github.com/storage-agent/storage-agent/proxy"
+	"github.com/storage-agent/storage-agent/proxy/procs"
 	"github.com/storage-agent/storage-agent/proxy/storage"
 	"github.com/storage-agent/storage-agent/sftpd"
 )
@@ -112,7 +113,7 @@ func serve(ctx context.Context, cfg *config.Config, inv invocation, stdout, stde
 	}
 	defer sp.close(context.WithoutCancel(ctx), log)
 	svc, err = proxy.New(ctx, proxy.Options{Config: &eff, Sandbox: sandbox, Logger: log, Version: version,
-		TokenKey: tokenKey, Storage: sp.api, Walls: sandbox.Walls()})
+		TokenKey: tokenKey, Storage: sp.api, Walls: sandbox.Walls(), Procs: procs.New()})
 	if err != nil {
 		return err
 	}
