@@ -107,13 +107,14 @@ func serve(ctx context.Context, cfg *config.Config, inv invocation, stdout, stde
 
 	// Deleting a vfolder closes the sessions that mount it (README).
 	var svc *proxy.Service
-	sp, err := newStorageProxy(ctx, &eff, version, log, func(volume string, vfid storage.VFID) int { return svc.CloseSessionsMounting(volume, vfid) })
+	scaler := procs.New() // GOMAXPROCS follows the transfers in flight
+	sp, err := newStorageProxy(ctx, &eff, version, log, scaler, func(volume string, vfid storage.VFID) int { return svc.CloseSessionsMounting(volume, vfid) })
 	if err != nil {
 		return err
 	}
 	defer sp.close(context.WithoutCancel(ctx), log)
 	svc, err = proxy.New(ctx, proxy.Options{Config: &eff, Sandbox: sandbox, Logger: log, Version: version,
-		TokenKey: tokenKey, Storage: sp.api, Walls: sandbox.Walls(), Procs: procs.New()})
+		TokenKey: tokenKey, Storage: sp.api, Walls: sandbox.Walls(), Procs: scaler})
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/storage-agent/storage-agent/proxy/bgtask"
 	"github.com/storage-agent/storage-agent/proxy/clientapi"
 	"github.com/storage-agent/storage-agent/proxy/events"
+	"github.com/storage-agent/storage-agent/proxy/procs"
 	"github.com/storage-agent/storage-agent/proxy/storage"
 	"github.com/storage-agent/storage-agent/proxy/storageapi"
 	"github.com/storage-agent/storage-agent/proxy/xfertoken"
@@ -35,8 +36,9 @@ type storageProxy struct {
 func storageSecretFile(varBase string) string { return filepath.Join(varBase, "storage-proxy.secret") }
 
 // newStorageProxy builds the storage proxy. closeMounting closes the
-// sessions that mount a vfolder about to be deleted.
-func newStorageProxy(ctx context.Context, cfg *config.Config, version string, log *slog.Logger,
+// sessions that mount a vfolder about to be deleted; scaler counts the
+// client API's requests as transfers.
+func newStorageProxy(ctx context.Context, cfg *config.Config, version string, log *slog.Logger, scaler *procs.Scaler,
 	closeMounting func(volume string, vfid storage.VFID) int) (*storageProxy, error) {
 	sp := cfg.StorageProxy
 	secret := sp.Secret
@@ -81,7 +83,7 @@ func newStorageProxy(ctx context.Context, cfg *config.Config, version string, lo
 			Logger: log,
 		}),
 		client: clientapi.New(clientapi.Options{Volumes: vols, Signer: signer, MaxUploadSize: int64(sp.MaxUploadSize),
-			Version: version, Logger: log}),
+			Version: version, Logger: log, Procs: scaler}),
 	}
 	p.api.ResumePurges()
 	go pruneUploads(ctx, vols, time.Duration(sp.SessionExpire), log)

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/storage-agent/storage-agent/isolation/batchio"
+	"github.com/storage-agent/storage-agent/proxy/procs"
 	"github.com/storage-agent/storage-agent/proxy/storage"
 	"github.com/storage-agent/storage-agent/proxy/xfertoken"
 )
@@ -32,6 +33,8 @@ type Options struct {
 	MaxUploadSize int64
 	Version       string
 	Logger        *slog.Logger
+	// Procs counts each request as a transfer in flight; nil: none.
+	Procs *procs.Scaler
 }
 
 // Server serves the client API.
@@ -70,6 +73,7 @@ func New(o Options) *Server {
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		defer s.o.Procs.Begin()()
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK, records: batchio.RecordConnOf(r.Context())}
 		next.ServeHTTP(sw, r)
 		s.log.Info("client API", "method", r.Method, "path", r.URL.Path, "status", sw.status,

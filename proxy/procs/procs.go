@@ -9,7 +9,8 @@
 // transfer, one P"). Several transfers still need several Ps, to encrypt
 // in parallel: four HTTPS downloads at once on one P fell from 1.27 to
 // 0.94 times nginx. So the daemon runs as many Ps as it has transfers in
-// flight, at least one and at most what it started with.
+// flight, at most what it started with; with none in flight it runs them
+// all, for the work no transfer counts (a vfolder clone, usage scans).
 package procs
 
 import (
@@ -18,9 +19,9 @@ import (
 	"sync"
 )
 
-// Scaler keeps GOMAXPROCS at the number of transfers in flight, between 1
-// and the GOMAXPROCS the process started with. A nil Scaler scales
-// nothing. It is safe for concurrent use.
+// Scaler keeps GOMAXPROCS at the number of transfers in flight, at most
+// the GOMAXPROCS the process started with, and at that maximum while
+// none is. A nil Scaler scales nothing. It is safe for concurrent use.
 type Scaler struct {
 	max int
 	set func(int) int // runtime.GOMAXPROCS, or a test's recorder
@@ -44,11 +45,7 @@ func newScaler(maxProcs int, set func(int) int) *Scaler {
 	if maxProcs <= 1 {
 		return nil
 	}
-	s := &Scaler{max: maxProcs, set: set, current: maxProcs}
-	s.mu.Lock()
-	s.applyLocked()
-	s.mu.Unlock()
-	return s
+	return &Scaler{max: maxProcs, set: set, current: maxProcs}
 }
 
 // Begin counts one transfer in flight until end is called; end may be
@@ -73,7 +70,10 @@ func (s *Scaler) add(d int) {
 // Setting it stops the world for a moment, so it is only done on a
 // change; a transfer's start and end are far apart at that scale.
 func (s *Scaler) applyLocked() {
-	want := min(max(s.active, 1), s.max)
+	want := s.max
+	if s.active > 0 {
+		want = min(s.active, s.max)
+	}
 	if want != s.current {
 		s.set(want)
 		s.current = want

@@ -26,10 +26,10 @@ func TestScalerFollowsTransfers(t *testing.T) {
 		steps string // b: begin a transfer, e: end the oldest still open
 		want  []int  // the GOMAXPROCS values set, in order
 	}{
-		{"idle starts at one", 4, "", []int{1}},
-		{"one transfer stays at one", 4, "be", []int{1}},
-		{"grows and shrinks with transfers", 4, "bbbeee", []int{1, 2, 3, 2, 1}},
-		{"never past the start", 2, "bbbbeeee", []int{1, 2, 1}},
+		{"idle keeps every P", 4, "", nil},
+		{"one transfer runs on one", 4, "be", []int{1, 4}},
+		{"grows and shrinks with transfers", 4, "bbbeee", []int{1, 2, 3, 2, 1, 4}},
+		{"never past the start", 2, "bbbbeeee", []int{1, 2, 1, 2}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -72,7 +72,7 @@ func TestScalerConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if got := r.sets[len(r.sets)-1]; got != 1 {
-		t.Fatalf("after every transfer ended GOMAXPROCS = %d, want 1", got)
+	if got := r.sets[len(r.sets)-1]; got != 8 {
+		t.Fatalf("after every transfer ended GOMAXPROCS = %d, want all 8 again", got)
 	}
 }
