@@ -67,8 +67,8 @@ func (s *Scaler) add(d int) {
 }
 
 // applyLocked sets GOMAXPROCS when the count of transfers changed it.
-// Setting it stops the world for a moment, so it is only done on a
-// change; a transfer's start and end are far apart at that scale.
+// Setting it stops the world for some microseconds, so it is only done
+// on a change; even a small web request lasts far longer.
 func (s *Scaler) applyLocked() {
 	want := s.max
 	if s.active > 0 {
