@@ -23,12 +23,8 @@ const corkThreshold = 1 << 20
 // as a small segment and wake the client; corked, the kernel sends full
 // segments. The returned func uncorks, which sends what is left at once.
 func cork(ctx context.Context) (uncork func()) {
-	tcp := tcpOf(ctx)
-	if tcp == nil {
-		return func() {}
-	}
-	rc, err := tcp.SyscallConn()
-	if err != nil {
+	rc := batchio.TCPRawConn(batchio.ConnOf(ctx))
+	if rc == nil {
 		return func() {}
 	}
 	set := func(on int) {
@@ -99,12 +95,8 @@ const (
 // request on the same socket).
 func lowWaterBody(c *gin.Context, body io.Reader) (io.Reader, func()) {
 	n := c.Request.ContentLength
-	tcp := tcpOf(c.Request.Context())
-	if tcp == nil || n <= lowWaterTail {
-		return body, func() {}
-	}
-	rc, err := tcp.SyscallConn()
-	if err != nil {
+	rc := batchio.TCPRawConn(batchio.ConnOf(c.Request.Context()))
+	if rc == nil || n <= lowWaterTail {
 		return body, func() {}
 	}
 	lw := &lowWaterReader{r: body, left: n, rc: rc}

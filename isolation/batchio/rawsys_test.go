@@ -272,5 +272,8 @@ func TestTCPOfSeesThroughWrappers(t *testing.T) {
 		if got := TCPOf(tt.c); got != tt.want {
 			t.Errorf("%s: TCPOf = %v, want %v", tt.name, got, tt.want)
 		}
+		if rc := TCPRawConn(tt.c); (rc == nil) != (tt.want == nil) {
+			t.Errorf("%s: TCPRawConn = %v, want a raw conn only over TCP", tt.name, rc)
+		}
 	}
 }

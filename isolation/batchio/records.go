@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -125,6 +126,20 @@ func TCPOf(c net.Conn) *net.TCPConn {
 	}
 }
 
+// TCPRawConn returns the raw TCP socket under c (see TCPOf), or nil: for
+// socket options set through Control.
+func TCPRawConn(c net.Conn) syscall.RawConn {
+	tcp := TCPOf(c)
+	if tcp == nil {
+		return nil
+	}
+	rc, err := tcp.SyscallConn()
+	if err != nil {
+		return nil
+	}
+	return rc
+}
+
 // RecordConnOf returns the RecordConn under the request connection kept in
 // ctx (under its TLS), or nil.
 func RecordConnOf(ctx context.Context) *RecordConn {
@@ -148,12 +163,8 @@ const notSentLowWater = 128 << 10
 // limitNotSent sets c's TCP_NOTSENT_LOWAT to n, when c is over TCP, and
 // returns the func that puts the previous value back.
 func limitNotSent(c net.Conn, n int) (restore func()) {
-	tcp := TCPOf(c)
-	if tcp == nil {
-		return func() {}
-	}
-	rc, err := tcp.SyscallConn()
-	if err != nil {
+	rc := TCPRawConn(c)
+	if rc == nil {
 		return func() {}
 	}
 	prev, perr := 0, error(nil)
