@@ -11,9 +11,16 @@ import (
 	"strconv"
 	"syscall"
 
+	"github.com/storage-agent/storage-agent/isolation/serve/writebehind"
 	"github.com/storage-agent/storage-agent/proxy/storage"
 	"github.com/storage-agent/storage-agent/proxy/xfertoken"
 )
+
+// chunkWindow is how much of a PATCH body is written before its writeback
+// starts. aiotusclient sends 10 MiB chunks and waits for each answer, and
+// the answer waits for fsync: with small windows the disk writes the chunk
+// while it arrives.
+const chunkWindow = 1 << 20
 
 // tusHeaders are the headers a browser may send and read on /upload.
 const tusHeaders = "Tus-Resumable, Upload-Length, Upload-Metadata, Upload-Offset, Content-Type"
@@ -164,7 +171,9 @@ func (s *Server) appendChunk(f *os.File, body io.Reader, offset, size int64) (in
 	}
 	// One byte more than may come tells "exactly the size" from "past it".
 	src := &cutDetector{r: io.LimitReader(body, size-offset+1)}
-	n, err := io.Copy(io.NewOffsetWriter(f, offset), src)
+	// The chunk goes to disk while it arrives, so the fsync below waits
+	// for its last window only, not for the whole chunk.
+	n, err := io.Copy(io.NewOffsetWriter(writebehind.NewAt(f, offset, chunkWindow), offset), src)
 	if src.err != nil {
 		err = fmt.Errorf("%w: %w", errCut, src.err)
 	}
