@@ -21,7 +21,7 @@ import (
 const (
 	// DefaultWindow is the window of New: writeback is started per window.
 	DefaultWindow = 8 << 20
-	behindKeep    = 4 // windows kept cached behind the newest one
+	behindKeep    = 4 // windows kept cached, the one being written included
 )
 
 // File is a file opened for writing by a session user.

@@ -12,7 +12,7 @@ import (
 )
 
 // TestWritesLandAndOldWindowsLeaveTheCache writes a stream through File
-// from several starting offsets and window sizes: the file must hold
+// from several starting offsets in pieces of several sizes: the file must hold
 // exactly the bytes written, and on a disk-backed file system the windows
 // long behind the writer must have left the page cache.
 func TestWritesLandAndOldWindowsLeaveTheCache(t *testing.T) {
@@ -55,9 +55,8 @@ func TestWritesLandAndOldWindowsLeaveTheCache(t *testing.T) {
 			if err := wf.Close(); err != nil {
 				t.Fatal(err)
 			}
-			// The drop loop runs while the oldest kept window starts
-			// behindKeep windows before the next writeback: it keeps
-			// behindKeep-1 whole windows behind the newest.
+			// behindKeep windows stay cached: behindKeep-1 whole ones
+			// and the one being written.
 			base := tc.start - tc.start%window
 			if wantDropped := base + max(0, (tc.start+tc.length-base)/window-behindKeep+1)*window; dropped != wantDropped {
 				t.Errorf("dropped up to %d, want %d", dropped, wantDropped)
