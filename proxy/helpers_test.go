@@ -168,7 +168,7 @@ func testStorage(t *testing.T, cfg *config.Config) StorageRoutes {
 		}
 		vols[name] = vol
 	}
-	tasks := bgtask.New(nil, nil)
+	tasks := bgtask.New(nil, nil, nil)
 	t.Cleanup(func() { tasks.Close(context.Background()) })
 	return storageapi.New(storageapi.Options{Volumes: vols, Tasks: tasks, ScandirLimit: 1000, AutoScope: true,
 		UID: cfg.Session.UID, GID: cfg.Session.GID, Signer: xfertoken.NewSigner(testKey, time.Hour)})

@@ -66,7 +66,7 @@ func newStorageProxy(ctx context.Context, cfg *config.Config, version string, lo
 	} else if err := bus.Ping(ctx); err != nil {
 		log.Warn("Redis does not answer yet; events are retried and sent once it does", "addr", r.Addr, "err", err)
 	}
-	tasks := bgtask.New(bus, log)
+	tasks := bgtask.New(bus, log, scaler)
 	signer := xfertoken.NewSigner([]byte(secret), time.Duration(sp.SessionExpire))
 	p := &storageProxy{
 		tasks: tasks,

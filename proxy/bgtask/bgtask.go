@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/storage-agent/storage-agent/proxy/events"
+	"github.com/storage-agent/storage-agent/proxy/procs"
 )
 
 // Publisher broadcasts an event; *events.Bus is one (a nil *events.Bus
@@ -36,21 +37,25 @@ const publishTimeout = 5 * time.Second
 
 // Runner runs tasks until Close.
 type Runner struct {
-	pub Publisher
-	log *slog.Logger
+	pub   Publisher
+	log   *slog.Logger
+	procs *procs.Scaler // every task runs with every P; nil: not scaled
 
 	ctx    context.Context // cancelled by Close
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 }
 
-// New returns a runner publishing through pub (nil: nowhere).
-func New(pub Publisher, log *slog.Logger) *Runner {
+// New returns a runner publishing through pub (nil: nowhere). A task walks
+// or copies a whole tree, a clone four directories at once, so while one
+// runs scaler gives the daemon every P, even beside a transfer that would
+// otherwise keep it to one (nil: GOMAXPROCS is left alone).
+func New(pub Publisher, log *slog.Logger, scaler *procs.Scaler) *Runner {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Runner{pub: pub, log: log, ctx: ctx, cancel: cancel}
+	return &Runner{pub: pub, log: log, procs: scaler, ctx: ctx, cancel: cancel}
 }
 
 // NewID returns a random (version 4) UUID in its dashed form.
@@ -70,6 +75,7 @@ func (r *Runner) Start(name string, fn Func) string {
 }
 
 func (r *Runner) run(id, name string, fn Func) {
+	defer r.procs.BeginWide()()
 	var last time.Time
 	report := func(cur, total float64) {
 		if now := time.Now(); now.Sub(last) >= updateEvery {

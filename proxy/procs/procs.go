@@ -10,7 +10,10 @@
 // in parallel: four HTTPS downloads at once on one P fell from 1.27 to
 // 0.94 times nginx. So the daemon runs as many Ps as it has transfers in
 // flight, at most what it started with; with none in flight it runs them
-// all, for the work no transfer counts (a vfolder clone, usage scans).
+// all, for the work no transfer counts (manager requests, usage scans).
+// Work that runs in parallel inside (a vfolder clone copies four
+// directories at once) asks for every P while it lasts: on the one P of a
+// transfer beside it, a clone ran at 0.82 times cp -a.
 package procs
 
 import (
@@ -28,6 +31,7 @@ type Scaler struct {
 
 	mu      sync.Mutex
 	active  int // transfers begun and not ended; guarded by mu
+	wide    int // parallel work begun and not ended; guarded by mu
 	current int // the GOMAXPROCS last set; guarded by mu
 }
 
@@ -54,15 +58,30 @@ func (s *Scaler) Begin() (end func()) {
 	if s == nil {
 		return func() {}
 	}
-	s.add(1)
-	var once sync.Once
-	return func() { once.Do(func() { s.add(-1) }) }
+	return s.begin(&s.active)
 }
 
-func (s *Scaler) add(d int) {
+// BeginWide counts work that runs in parallel inside until end is called:
+// while any is in flight, the daemon runs every P. end may be called more
+// than once.
+func (s *Scaler) BeginWide() (end func()) {
+	if s == nil {
+		return func() {}
+	}
+	return s.begin(&s.wide)
+}
+
+// begin counts one more in counter, a field of s, until end.
+func (s *Scaler) begin(counter *int) (end func()) {
+	s.add(counter, 1)
+	var once sync.Once
+	return func() { once.Do(func() { s.add(counter, -1) }) }
+}
+
+func (s *Scaler) add(counter *int, d int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.active += d
+	*counter += d
 	s.applyLocked()
 }
 
@@ -71,7 +90,7 @@ func (s *Scaler) add(d int) {
 // on a change; even a small web request lasts far longer.
 func (s *Scaler) applyLocked() {
 	want := s.max
-	if s.active > 0 {
+	if s.active > 0 && s.wide == 0 {
 		want = min(s.active, s.max)
 	}
 	if want != s.current {

@@ -23,13 +23,16 @@ func TestScalerFollowsTransfers(t *testing.T) {
 	tests := []struct {
 		name  string
 		max   int
-		steps string // b: begin a transfer, e: end the oldest still open
+		steps string // b: begin a transfer, w: begin wide work, e: end the oldest still open
 		want  []int  // the GOMAXPROCS values set, in order
 	}{
 		{"idle keeps every P", 4, "", nil},
 		{"one transfer runs on one", 4, "be", []int{1, 4}},
 		{"grows and shrinks with transfers", 4, "bbbeee", []int{1, 2, 3, 2, 1, 4}},
 		{"never past the start", 2, "bbbbeeee", []int{1, 2, 1, 2}},
+		{"wide work alone keeps every P", 4, "we", nil},
+		{"wide work beside a transfer takes every P", 4, "bwbee", []int{1, 4, 1}},
+		{"transfers outlasting wide work", 4, "wbbeee", []int{2, 1, 4}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -37,9 +40,12 @@ func TestScalerFollowsTransfers(t *testing.T) {
 			s := newScaler(tt.max, r.set)
 			var ends []func()
 			for _, st := range tt.steps {
-				if st == 'b' {
+				switch st {
+				case 'b':
 					ends = append(ends, s.Begin())
-				} else {
+				case 'w':
+					ends = append(ends, s.BeginWide())
+				default:
 					ends[0]()
 					ends[0]() // a second end changes nothing
 					ends = ends[1:]
@@ -58,6 +64,7 @@ func TestScalerNil(t *testing.T) {
 	}
 	var s *Scaler
 	s.Begin()() // a nil Scaler counts nothing and does not panic
+	s.BeginWide()()
 }
 
 func TestScalerConcurrent(t *testing.T) {

@@ -87,7 +87,7 @@ func newEnv(t *testing.T, events Anycaster, pub bgtask.Publisher) *env {
 	if pub == nil {
 		pub = nopPublisher{}
 	}
-	tasks := bgtask.New(pub, nil)
+	tasks := bgtask.New(pub, nil, nil)
 	t.Cleanup(func() { tasks.Close(context.Background()) })
 	e.api = New(Options{
 		Volumes: map[string]*storage.Volume{"local": vol}, Signer: e.signer, Tasks: tasks, Events: events,
