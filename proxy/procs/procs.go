@@ -12,8 +12,8 @@
 // flight, at most what it started with; with none in flight it runs them
 // all, for the work no transfer counts (manager requests, usage scans).
 // Work that runs in parallel inside (a vfolder clone copies four
-// directories at once) asks for every P while it lasts: on the one P of a
-// transfer beside it, a clone ran at 0.82 times cp -a.
+// directories at once) asks for every P while it lasts, even beside a
+// transfer: on one P, a clone ran at 0.82 times cp -a.
 package procs
 
 import (
@@ -24,7 +24,8 @@ import (
 
 // Scaler keeps GOMAXPROCS at the number of transfers in flight, at most
 // the GOMAXPROCS the process started with, and at that maximum while
-// none is. A nil Scaler scales nothing. It is safe for concurrent use.
+// none is or while wide work runs. A nil Scaler scales nothing. It is
+// safe for concurrent use.
 type Scaler struct {
 	max int
 	set func(int) int // runtime.GOMAXPROCS, or a test's recorder
