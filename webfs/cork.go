@@ -95,8 +95,11 @@ const (
 // request on the same socket).
 func lowWaterBody(c *gin.Context, body io.Reader) (io.Reader, func()) {
 	n := c.Request.ContentLength
+	if n <= lowWaterTail {
+		return body, func() {}
+	}
 	rc := batchio.TCPRawConn(batchio.ConnOf(c.Request.Context()))
-	if rc == nil || n <= lowWaterTail {
+	if rc == nil {
 		return body, func() {}
 	}
 	lw := &lowWaterReader{r: body, left: n, rc: rc}
